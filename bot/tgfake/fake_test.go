@@ -409,10 +409,10 @@ func TestSetMyCommandsAndStrictChats(t *testing.T) {
 
 func TestParseHTMLEntities(t *testing.T) {
 	for in, want := range map[string]string{
-		"&lt;&gt;&amp;&quot;": `<>&"`,
-		"&#65;&#x42;":         "AB",
-		"AT&T &nbsp;":         "AT&T &nbsp;",
-		"<i>x</i><s>y</s>":    "xy",
+		"&lt;&gt;&amp;&quot;":                 `<>&"`,
+		"&#65;&#x42;":                         "AB",
+		"AT&T &nbsp;":                         "AT&T &nbsp;",
+		"<i>x</i><s>y</s>":                    "xy",
 		"<span class=\"tg-spoiler\">s</span>": "s",
 	} {
 		got, err := parseHTML(in)
