@@ -1,0 +1,102 @@
+package render
+
+import "math"
+
+// QualityFigures measure a layout the way a reader sees it.
+type QualityFigures struct {
+	Crossings         int     // pairs of edge segments that cross (edges sharing an end node included)
+	Overlaps          int     // pairs of nodes whose rectangles overlap
+	EdgesThroughNodes int     // (edge, node) pairs where an edge passes through a node it does not join
+	Area              float64 // Width × Height
+	Aspect            float64 // Width / Height (0 for an empty layout)
+}
+
+// Quality computes the figures of a layout of g. Edges without points are ignored.
+func Quality(res *LayoutResult, g *LayoutGraph) QualityFigures {
+	var q QualityFigures
+	if res == nil || g == nil {
+		return q
+	}
+	q.Area = res.Width * res.Height
+	if res.Height > 0 {
+		q.Aspect = res.Width / res.Height
+	}
+	nodes := res.Nodes
+	for i := 0; i < len(nodes); i++ {
+		for j := i + 1; j < len(nodes); j++ {
+			if qRectsOverlap(nodes[i], nodes[j]) {
+				q.Overlaps++
+			}
+		}
+	}
+	type seg struct {
+		a, b                   LayoutPoint
+		minX, minY, maxX, maxY float64
+		edge                   int
+	}
+	var segs []seg
+	for ei, ep := range res.Edges {
+		if ei >= len(g.Edges) {
+			break
+		}
+		e := g.Edges[ei]
+		for k := 1; k < len(ep.Points); k++ {
+			a, b := ep.Points[k-1], ep.Points[k]
+			segs = append(segs, seg{a, b, math.Min(a.X, b.X), math.Min(a.Y, b.Y), math.Max(a.X, b.X), math.Max(a.Y, b.Y), ei})
+		}
+		for ni, n := range nodes {
+			if ni == e.From || ni == e.To {
+				continue
+			}
+			for k := 1; k < len(ep.Points); k++ {
+				if lySegmentInRect(ep.Points[k-1], ep.Points[k], n.X, n.Y, n.W, n.H) {
+					q.EdgesThroughNodes++
+					break
+				}
+			}
+		}
+	}
+	for i := 0; i < len(segs); i++ {
+		a := &segs[i]
+		for j := i + 1; j < len(segs); j++ {
+			b := &segs[j]
+			if a.edge == b.edge || a.maxX < b.minX || b.maxX < a.minX || a.maxY < b.minY || b.maxY < a.minY {
+				continue
+			}
+			if qProperCross(a.a, a.b, b.a, b.b) {
+				q.Crossings++
+			}
+		}
+	}
+	return q
+}
+
+func qRectsOverlap(a, b LayoutNodePos) bool {
+	const eps = 1e-6
+	ox := math.Min(a.X+a.W/2, b.X+b.W/2) - math.Max(a.X-a.W/2, b.X-b.W/2)
+	oy := math.Min(a.Y+a.H/2, b.Y+b.H/2) - math.Max(a.Y-a.H/2, b.Y-b.H/2)
+	return ox > eps && oy > eps
+}
+
+// qProperCross reports whether segments p1-p2 and p3-p4 cross at a single
+// point inside both (touching ends and collinear overlaps do not count).
+func qProperCross(p1, p2, p3, p4 LayoutPoint) bool {
+	d1 := qOrient(p3, p4, p1)
+	d2 := qOrient(p3, p4, p2)
+	d3 := qOrient(p1, p2, p3)
+	d4 := qOrient(p1, p2, p4)
+	return d1*d2 < 0 && d3*d4 < 0
+}
+
+// qOrient is the sign of the turn a→b→c, with a tolerance for rounding.
+func qOrient(a, b, c LayoutPoint) int {
+	v := (b.X-a.X)*(c.Y-a.Y) - (b.Y-a.Y)*(c.X-a.X)
+	scale := math.Max(1, math.Abs(b.X-a.X)+math.Abs(b.Y-a.Y)) * math.Max(1, math.Abs(c.X-a.X)+math.Abs(c.Y-a.Y))
+	if math.Abs(v) <= 1e-9*scale {
+		return 0
+	}
+	if v > 0 {
+		return 1
+	}
+	return -1
+}
