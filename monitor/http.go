@@ -1,11 +1,354 @@
 package monitor
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/statusmap/statusmap/config"
 )
 
-func probeHTTP(ctx context.Context, c *config.Check, log *RunLog) Outcome {
-	return Outcome{Status: StatusError, Reason: "http checks are not built yet"}
+// maxBody bounds what an http check reads of a response: enough for any health endpoint,
+// small enough that thousands of checks cannot fill the memory.
+const maxBody = 1 << 20
+
+// Default certificate thresholds for https targets (days before expiry).
+const (
+	DefaultWarnDays  = 14
+	DefaultErrorDays = 3
+)
+
+// httpProber runs http checks. It owns one Transport per TLS-verify setting so connections
+// are reused across runs and checks, with a bounded idle pool.
+type httpProber struct {
+	// clients[insecure][noFollow]
+	clients [2][2]*http.Client
+	bufs    sync.Pool
+	regexes sync.Map // pattern -> *regexp.Regexp or error
+	now     func() time.Time
+}
+
+func newHTTPProber() *httpProber {
+	h := &httpProber{now: time.Now}
+	h.bufs.New = func() any { return new(bytes.Buffer) }
+	for i, verify := range []bool{true, false} {
+		tr := &http.Transport{
+			// The target is checked as it is reached from here, without proxies.
+			Proxy:                  nil,
+			DialContext:            (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext,
+			ForceAttemptHTTP2:      true,
+			MaxIdleConns:           512,
+			MaxIdleConnsPerHost:    64,
+			IdleConnTimeout:        90 * time.Second,
+			TLSHandshakeTimeout:    15 * time.Second,
+			ExpectContinueTimeout:  time.Second,
+			MaxResponseHeaderBytes: 256 << 10,
+			TLSClientConfig:        &tls.Config{InsecureSkipVerify: !verify}, //nolint:gosec // the user asked for it (tls_verify: false)
+		}
+		h.clients[i][0] = &http.Client{Transport: tr}
+		h.clients[i][1] = &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}}
+	}
+	return h
+}
+
+func boolOr(b *bool, def bool) bool {
+	if b == nil {
+		return def
+	}
+	return *b
+}
+
+// probeHTTP is the http (alias api) check.
+func (h *httpProber) probe(ctx context.Context, c *config.Check, log *RunLog) Outcome {
+	method := strings.ToUpper(c.Method)
+	if method == "" {
+		method = http.MethodGet
+	}
+	follow := boolOr(c.FollowRedirects, true)
+	verify := boolOr(c.TLSVerify, true)
+	var body io.Reader
+	if c.Body != "" {
+		body = strings.NewReader(c.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.URL, body)
+	if err != nil {
+		// The error quotes the URL, which may hold credentials: say what is wrong without it.
+		return Outcome{Status: StatusError, Reason: "invalid url or method"}
+	}
+	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		return Outcome{Status: StatusError, Reason: fmt.Sprintf("url scheme %q: want http or https", req.URL.Scheme)}
+	}
+	req.Header.Set("User-Agent", "statusmap")
+	for k, v := range c.Headers {
+		if strings.EqualFold(k, "Host") {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	ins, nof := 0, 0
+	if !verify {
+		ins = 1
+	}
+	if !follow {
+		nof = 1
+	}
+	log.Printf("%s %s", method, redactURL(req.URL))
+
+	start := time.Now()
+	resp, err := h.clients[ins][nof].Do(req)
+	if err != nil {
+		reason := httpErrReason(ctx, err, c.Timeout.D())
+		log.Printf("request failed: %s", reason)
+		return Outcome{Status: StatusError, Reason: reason, Latency: time.Since(start)}
+	}
+	defer resp.Body.Close()
+	buf := h.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 64<<10 { // keep the pool small; a rare big body is left to the GC
+			h.bufs.Put(buf)
+		}
+	}()
+	_, rerr := buf.ReadFrom(io.LimitReader(resp.Body, maxBody+1))
+	elapsed := time.Since(start)
+	data := buf.Bytes()
+	truncated := len(data) > maxBody
+	if truncated {
+		data = data[:maxBody]
+	}
+	log.Printf("HTTP %d, %d bytes in %s", resp.StatusCode, len(data), elapsed.Round(time.Microsecond))
+	out := Outcome{Status: StatusOK, Code: resp.StatusCode, Latency: elapsed}
+	fail := func(reason string) Outcome {
+		log.Printf("%s", reason)
+		out.Status, out.Reason = StatusError, reason
+		return out
+	}
+	if rerr != nil {
+		return fail("reading body: " + httpErrReason(ctx, rerr, c.Timeout.D()))
+	}
+	if truncated {
+		log.Printf("body cut at %d bytes", maxBody)
+	}
+
+	if ok, want := statusMatches(resp.StatusCode, c.Expect.Status, follow); !ok {
+		return fail(fmt.Sprintf("HTTP %d, want %s", resp.StatusCode, want))
+	}
+	e := c.Expect
+	if e.BodyContains != "" && !bytes.Contains(data, []byte(e.BodyContains)) {
+		return fail(fmt.Sprintf("body does not contain %q", clipValue(e.BodyContains)))
+	}
+	if e.BodyRegex != "" {
+		re, err := h.regexp(e.BodyRegex)
+		if err != nil {
+			return fail(fmt.Sprintf("body_regex: %v", err))
+		}
+		if !re.Match(data) {
+			return fail(fmt.Sprintf("body does not match /%s/", clipValue(e.BodyRegex)))
+		}
+	}
+	if len(e.JSON) > 0 || len(e.JSONFields) > 0 || len(c.Extract) > 0 {
+		var doc any
+		if err := json.Unmarshal(data, &doc); err != nil {
+			if len(e.JSON) > 0 || len(e.JSONFields) > 0 {
+				return fail("body is not JSON: " + jsonErrText(err))
+			}
+			log.Printf("extract: body is not JSON: %s", jsonErrText(err))
+		} else {
+			if reason := checkJSON(doc, e.JSON, e.JSONFields); reason != "" {
+				return fail(reason)
+			}
+			out.Extra = extractFields(doc, c.Extract, log)
+		}
+	}
+
+	if resp.TLS != nil && len(resp.TLS.PeerCertificates) > 0 {
+		warnDays, errorDays := c.WarnDays, c.ErrorDays
+		if warnDays <= 0 {
+			warnDays = DefaultWarnDays
+		}
+		if errorDays <= 0 {
+			errorDays = DefaultErrorDays
+		}
+		st, reason, extra := certVerdict(resp.TLS.PeerCertificates, warnDays, errorDays, h.now())
+		if len(extra) > 0 {
+			if out.Extra == nil {
+				out.Extra = make(map[string]string, len(extra))
+			}
+			for k, v := range extra {
+				out.Extra[k] = v
+			}
+		}
+		switch st {
+		case StatusError:
+			return fail(reason)
+		case StatusWarn:
+			log.Printf("%s", reason)
+			out.Status, out.Reason = StatusWarn, reason
+		}
+	}
+
+	if max := e.MaxResponseTime.D(); max > 0 && elapsed > max && out.Status == StatusOK {
+		out.Status = StatusWarn
+		out.Reason = fmt.Sprintf("response took %s, want <= %s", FormatLatency(elapsed), FormatLatency(max))
+		log.Printf("%s", out.Reason)
+	}
+	return out
+}
+
+func (h *httpProber) regexp(p string) (*regexp.Regexp, error) {
+	if v, ok := h.regexes.Load(p); ok {
+		if re, ok := v.(*regexp.Regexp); ok {
+			return re, nil
+		}
+		return nil, v.(error)
+	}
+	re, err := regexp.Compile(p)
+	if err != nil {
+		h.regexes.Store(p, err)
+		return nil, err
+	}
+	h.regexes.Store(p, re)
+	return re, nil
+}
+
+// checkJSON applies the json rules, then the required fields; "" when all pass.
+func checkJSON(doc any, rules, fields []string) string {
+	for _, src := range rules {
+		r, err := parseJSONRule(src)
+		if err != nil {
+			return err.Error()
+		}
+		if reason := r.check(doc); reason != "" {
+			return reason
+		}
+	}
+	for _, f := range fields {
+		steps, rest, err := parsePath(strings.TrimSpace(f))
+		if err != nil || strings.TrimSpace(rest) != "" {
+			return fmt.Sprintf("json_fields %q: not a path like $.a.b[0]", f)
+		}
+		if _, ok := lookup(doc, steps); !ok {
+			return strings.TrimSpace(f) + " missing"
+		}
+	}
+	return ""
+}
+
+// extractFields copies JSON values into extra (key -> path); missing paths are logged.
+func extractFields(doc any, extract map[string]string, log *RunLog) map[string]string {
+	if len(extract) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(extract))
+	for k, p := range extract {
+		steps, rest, err := parsePath(strings.TrimSpace(p))
+		if err != nil || strings.TrimSpace(rest) != "" {
+			log.Printf("extract %s: %q is not a path like $.a.b[0]", k, p)
+			continue
+		}
+		v, ok := lookup(doc, steps)
+		if !ok {
+			log.Printf("extract %s: %s missing", k, p)
+			continue
+		}
+		out[k] = clipValue(extractText(v))
+	}
+	return out
+}
+
+func jsonErrText(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%s at byte %d", se.Error(), se.Offset)
+	}
+	return err.Error()
+}
+
+// statusMatches checks code against the expected list ("200", "2xx", "200-299"; items may be
+// comma separated). Empty list: any 2xx, and 3xx too when redirects are not followed.
+// It returns the wanted list as text for the reason.
+func statusMatches(code int, want []string, follow bool) (bool, string) {
+	if len(want) == 0 {
+		if code >= 200 && code < 300 || !follow && code >= 300 && code < 400 {
+			return true, ""
+		}
+		if follow {
+			return false, "2xx"
+		}
+		return false, "2xx or 3xx"
+	}
+	var items []string
+	for _, w := range want {
+		for _, it := range strings.Split(w, ",") {
+			if it = strings.TrimSpace(it); it != "" {
+				items = append(items, it)
+			}
+		}
+	}
+	for _, it := range items {
+		if statusItem(code, it) {
+			return true, ""
+		}
+	}
+	return false, strings.Join(items, ", ")
+}
+
+func statusItem(code int, it string) bool {
+	low := strings.ToLower(it)
+	if len(low) == 3 && strings.HasSuffix(low, "xx") && low[0] >= '1' && low[0] <= '5' {
+		return code/100 == int(low[0]-'0')
+	}
+	if a, b, ok := strings.Cut(it, "-"); ok {
+		lo, err1 := strconv.Atoi(strings.TrimSpace(a))
+		hi, err2 := strconv.Atoi(strings.TrimSpace(b))
+		return err1 == nil && err2 == nil && code >= lo && code <= hi
+	}
+	n, err := strconv.Atoi(it)
+	return err == nil && n == code
+}
+
+// httpErrReason turns a client error into one line without the URL (it may hold secrets).
+func httpErrReason(ctx context.Context, err error, timeout time.Duration) string {
+	if ctx.Err() == context.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded) {
+		return timeoutReason(timeout)
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return err.Error()
+}
+
+// timeoutReason is the reason of a run that hit the check's timeout.
+func timeoutReason(timeout time.Duration) string {
+	if timeout <= 0 {
+		return "timeout"
+	}
+	return "timeout after " + timeout.String()
+}
+
+// redactURL shows where a request goes without credentials or query values.
+func redactURL(u *url.URL) string {
+	c := *u
+	c.User = nil
+	if c.RawQuery != "" {
+		c.RawQuery = "…"
+	}
+	c.Fragment = ""
+	return c.String()
 }

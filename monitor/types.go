@@ -24,9 +24,12 @@ const (
 // the engine turns outcomes into states through thresholds and dependencies.
 type Outcome struct {
 	Status Status
-	Reason string            // one line: "HTTP 503, want 200"; empty when ok
-	Code   int               // protocol code when there is one (HTTP status, exit code, rcode)
-	Extra  map[string]string // facts shown in the map cell (db size, days left, ...)
+	Reason string // one line: "HTTP 503, want 200"; empty when ok
+	Code   int    // protocol code when there is one (HTTP status, exit code, rcode)
+	// Latency is set by probes whose latency is not the run's duration (ping: average RTT);
+	// zero lets the engine time the run.
+	Latency time.Duration
+	Extra   map[string]string // facts shown in the map cell (db size, days left, ...)
 	// Metrics are numeric facts exported to Prometheus (perfdata, tls_days_left, ...).
 	Metrics map[string]float64
 }
@@ -56,8 +59,9 @@ type State struct {
 	LastCheck    time.Time
 	SuccessCount int64
 	FailCount    int64
-	ConsecFail   int // consecutive failed runs
-	ConsecOK     int // consecutive passed runs
+	ConsecFail   int       // consecutive failed runs
+	ConsecOK     int       // consecutive passed runs
+	FailSince    time.Time // first run of the current streak of failed runs; zero after a pass
 	Last         Result
 	Extra        map[string]string // static extra merged with the last successful run's
 	PausedUntil  time.Time         // zero: not paused by time; see Paused
