@@ -3,7 +3,12 @@
 // The key names are a contract: scripts and docs use them. New keys may be added, never renamed.
 package config
 
-import "time"
+import (
+	"regexp"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
 
 // Config is the whole configuration file.
 type Config struct {
@@ -19,6 +24,8 @@ type Config struct {
 
 	// File is the path the config was loaded from ("" when built in code).
 	File string `yaml:"-"`
+
+	warnings []string // found while validating, returned by Warnings
 }
 
 // Defaults apply to every check that does not set the field itself.
@@ -118,6 +125,8 @@ type Check struct {
 	Source string `yaml:"-"`
 	// Pos is "file:line:col" of the check in the config file, for messages.
 	Pos string `yaml:"-"`
+
+	extract map[string]JSONPath // compiled Extract
 }
 
 // Expect holds the rules a result must pass. Each type uses the rules that fit it.
@@ -131,6 +140,12 @@ type Expect struct {
 	Value           string   `yaml:"value"`             // postgres/mysql/sqlite query result, redis key value
 	Values          []string `yaml:"values"`            // dns answers that must be present
 	Rcode           string   `yaml:"rcode"`             // dns: NOERROR, NXDOMAIN, ...
+
+	// Compiled at load; read through the accessor methods.
+	bodyRe    *regexp.Regexp
+	jsonRules []JSONRule
+	status    []StatusRange
+	fields    []JSONPath
 }
 
 // IsImportant reports whether failures of this check alert.
@@ -205,6 +220,9 @@ type Maintenance struct {
 	Duration Duration `yaml:"duration"`
 	Timezone string   `yaml:"timezone"` // default Local
 	Checks   []string `yaml:"checks"`   // global windows only: limit to these checks (empty: all)
+
+	sched cron.Schedule // compiled Schedule
+	loc   *time.Location
 }
 
 // Duration accepts 90 (seconds), "90s", "15m", "2h", "7d", "1y".
