@@ -2,6 +2,10 @@ package render
 
 // The AST mirrors what nomnoml 1.7.0's parse(src) returns, field for field, so that
 // `statusmap map -parse` can be compared with nomnoml as JSON values.
+//
+// Slices are never nil and Attr is never nil in a parsed diagram, so they encode as
+// [] and {} exactly like nomnoml. An empty ID means nomnoml's `undefined` (a node
+// such as `[]` or `[|x]` has no id); JSON omits it then, as JSON.stringify does.
 
 // Diagram is a parsed nomnoml source.
 type Diagram struct {
@@ -20,15 +24,15 @@ type Part struct {
 type Node struct {
 	Parts []*Part           `json:"parts"`
 	Attr  map[string]string `json:"attr"`
-	ID    string            `json:"id"`
+	ID    string            `json:"id,omitempty"`
 	Type  string            `json:"type"`
 }
 
 // Assoc is an association between two nodes of one part, by id.
 type Assoc struct {
 	Type       string `json:"type"`
-	Start      string `json:"start"`
-	End        string `json:"end"`
+	Start      string `json:"start,omitempty"`
+	End        string `json:"end,omitempty"`
 	StartLabel Label  `json:"startLabel"`
 	EndLabel   Label  `json:"endLabel"`
 }

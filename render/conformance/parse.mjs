@@ -1,0 +1,31 @@
+// Prints, for every file given, one JSON line: nomnoml 1.7.0's parse(src) without its
+// config, {"file":..., "result": {"root":...,"directives":...}}, or for a syntax
+// error {"file":..., "result": {"error":{"line","column","message"}}}.
+// Usage: node parse.mjs FILE.nomnoml...   (with no file, reads one source from stdin)
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const nomnoml = require('nomnoml');
+
+function parseOne(src) {
+  try {
+    const { root, directives } = nomnoml.parse(src);
+    return { root, directives };
+  } catch (e) {
+    if (e && typeof e.line === 'number') {
+      return { error: { line: e.line, column: e.column, message: e.message } };
+    }
+    return { error: { message: String(e && e.message ? e.message : e) } };
+  }
+}
+
+const files = process.argv.slice(2);
+if (files.length === 0) {
+  process.stdout.write(JSON.stringify(parseOne(readFileSync(0, 'utf8'))) + '\n');
+} else {
+  for (const file of files) {
+    const result = parseOne(readFileSync(file, 'utf8'));
+    process.stdout.write(JSON.stringify({ file, result }) + '\n');
+  }
+}
