@@ -4,7 +4,8 @@ import "math"
 
 // QualityFigures measure a layout the way a reader sees it.
 type QualityFigures struct {
-	Crossings         int     // pairs of edge segments that cross (edges sharing an end node included)
+	Crossings         int     // points where two edges cross, each edge taken from its start node's centre to its end node's
+
 	Overlaps          int     // pairs of nodes whose rectangles overlap
 	EdgesThroughNodes int     // (edge, node) pairs where an edge passes through a node it does not join
 	Area              float64 // Width × Height
@@ -40,8 +41,17 @@ func Quality(res *LayoutResult, g *LayoutGraph) QualityFigures {
 			break
 		}
 		e := g.Edges[ei]
-		for k := 1; k < len(ep.Points); k++ {
-			a, b := ep.Points[k-1], ep.Points[k]
+		if len(ep.Points) == 0 || e.From < 0 || e.From >= len(nodes) || e.To < 0 || e.To >= len(nodes) {
+			continue
+		}
+		// Crossings are counted on the edge as a line between node centres, so
+		// that an edge cutting through a node cannot hide a crossing in there.
+		line := make([]LayoutPoint, 0, len(ep.Points)+2)
+		line = append(line, LayoutPoint{nodes[e.From].X, nodes[e.From].Y})
+		line = append(line, ep.Points...)
+		line = append(line, LayoutPoint{nodes[e.To].X, nodes[e.To].Y})
+		for k := 1; k < len(line); k++ {
+			a, b := line[k-1], line[k]
 			segs = append(segs, seg{a, b, math.Min(a.X, b.X), math.Min(a.Y, b.Y), math.Max(a.X, b.X), math.Max(a.Y, b.Y), ei})
 		}
 		for ni, n := range nodes {
