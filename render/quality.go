@@ -4,7 +4,7 @@ import "math"
 
 // QualityFigures measure a layout the way a reader sees it.
 type QualityFigures struct {
-	Crossings         int     // points where two edges cross, each edge taken from its start node's centre to its end node's
+	Crossings int // points where two edges cross, each edge taken from its start node's centre to its end node's
 
 	Overlaps          int     // pairs of nodes whose rectangles overlap
 	EdgesThroughNodes int     // (edge, node) pairs where an edge passes through a node it does not join
