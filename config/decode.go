@@ -155,6 +155,9 @@ func describe(n ast.Node) string {
 	case *ast.SequenceNode:
 		return "a list"
 	}
+	if tk := n.GetToken(); tk != nil {
+		return quoteValue(tk.Value, false)
+	}
 	return "a scalar"
 }
 
@@ -387,11 +390,13 @@ func (d *decoder) decodeStruct(n ast.Node, v reflect.Value, path string) {
 		return
 	}
 	fields := yamlFields(v.Type())
-	seen := map[string]bool{}
 	for _, mv := range pairs {
 		key, ok := d.key(mv, path)
 		if !ok {
 			continue
+		}
+		if path == "" && strings.HasPrefix(key, "x-") {
+			continue // top-level extension keys hold YAML anchors for reuse, like docker-compose's
 		}
 		kp := joinPath(path, key)
 		idx := -1
@@ -409,7 +414,6 @@ func (d *decoder) decodeStruct(n ast.Node, v reflect.Value, path string) {
 			d.fail(mv.Key, kp, msg)
 			continue
 		}
-		seen[key] = true
 		d.decode(mv.Value, v.Field(idx), kp)
 	}
 }

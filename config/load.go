@@ -57,7 +57,9 @@ func Parse(data []byte, file string, getenv func(string) string) (*Config, error
 		d.decode(body, reflect.ValueOf(cfg).Elem(), "")
 	}
 	col.locate = d.locate
-	has := func(path string) bool { _, ok := d.pos[path]; return ok }
+	// A key that failed to decode counts as unset, so it gets its default and its
+	// dependants are checked against a sane value instead of repeating the error.
+	has := func(path string) bool { _, ok := d.pos[path]; return ok && !col.failed[path] }
 	resolveConfig(cfg, has)
 	validateConfig(cfg, has, col)
 	if err := col.err(); err != nil {

@@ -193,7 +193,7 @@ func (v checkValidator) typeFields(t string, c *Check) {
 		}
 		for k := range c.Headers {
 			if !validMethod(k) {
-				v.add("headers", fmt.Sprintf("invalid header name %q", k))
+				v.add(joinPath("headers", k), "invalid header name")
 			}
 		}
 		v.days(c)
