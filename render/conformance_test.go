@@ -20,6 +20,22 @@ import (
 // when nomnoml is not installed, and fails it when CI=true.
 func nomnomlParse(t *testing.T, files []string) map[string]any {
 	t.Helper()
+	out := map[string]any{}
+	for f, rec := range nomnomlRun(t, files, false) {
+		out[f] = rec.Result
+	}
+	return out
+}
+
+type nomnomlRecord struct {
+	File   string `json:"file"`
+	Result any    `json:"result"`
+	Config any    `json:"config"`
+}
+
+// nomnomlRun runs parse.mjs on files, with nomnoml's config when withConfig.
+func nomnomlRun(t *testing.T, files []string, withConfig bool) map[string]nomnomlRecord {
+	t.Helper()
 	if _, err := os.Stat(filepath.Join("conformance", "node_modules", "nomnoml")); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("nomnoml is not installed (run npm ci in render/conformance): %v", err)
@@ -33,12 +49,16 @@ func nomnomlParse(t *testing.T, files []string) map[string]any {
 		}
 		t.Skip("node not found")
 	}
-	out := map[string]any{}
+	out := map[string]nomnomlRecord{}
 	// Batches keep the command line short.
 	for len(files) > 0 {
 		batch := files[:min(len(files), 200)]
 		files = files[len(batch):]
-		cmd := exec.Command(node, append([]string{filepath.Join("conformance", "parse.mjs")}, batch...)...)
+		args := []string{filepath.Join("conformance", "parse.mjs")}
+		if withConfig {
+			args = append(args, "--config")
+		}
+		cmd := exec.Command(node, append(args, batch...)...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		stdout, err := cmd.Output()
@@ -48,14 +68,11 @@ func nomnomlParse(t *testing.T, files []string) map[string]any {
 		sc := bufio.NewScanner(bytes.NewReader(stdout))
 		sc.Buffer(make([]byte, 1<<20), 64<<20)
 		for sc.Scan() {
-			var rec struct {
-				File   string `json:"file"`
-				Result any    `json:"result"`
-			}
+			var rec nomnomlRecord
 			if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
 				t.Fatalf("parse.mjs output: %v: %s", err, sc.Text())
 			}
-			out[rec.File] = rec.Result
+			out[rec.File] = rec
 		}
 	}
 	return out
@@ -188,4 +205,137 @@ func randomSource(rng *rand.Rand) string {
 		b.WriteString(randomTokens[rng.IntN(len(randomTokens))])
 	}
 	return b.String()
+}
+
+// nomnomlConfigJSON is c in the shape of nomnoml's config object, as JSON.
+func nomnomlConfigJSON(c *Config) any {
+	text := func(t TextStyle) map[string]any {
+		return map[string]any{"bold": t.Bold, "underline": t.Underline, "italic": t.Italic, "center": t.Center}
+	}
+	styles := map[string]any{}
+	for name, s := range c.Styles {
+		st := map[string]any{"title": text(s.Title), "body": text(s.Body), "dashed": s.Dashed, "visual": s.Visual}
+		if s.Fill != "" {
+			st["fill"] = s.Fill
+		}
+		if s.Stroke != "" {
+			st["stroke"] = s.Stroke
+		}
+		if s.Direction != "" {
+			st["direction"] = s.Direction
+		}
+		styles[name] = st
+	}
+	m := map[string]any{
+		"arrowSize": c.ArrowSize, "bendSize": c.BendSize, "direction": c.Direction, "gutter": c.Gutter,
+		"edgeMargin": c.EdgeMargin, "gravity": c.Gravity, "edges": c.Edges, "fill": c.Fill,
+		"background": c.Background, "fillArrows": c.FillArrows, "font": c.Font, "fontSize": c.FontSize,
+		"leading": c.Leading, "lineWidth": c.LineWidth, "padding": c.Padding, "spacing": c.Spacing,
+		"stroke": c.Stroke, "title": c.Title, "zoom": c.Zoom, "ranker": c.Ranker, "styles": styles,
+	}
+	if c.Acyclicer != "" {
+		m["acyclicer"] = c.Acyclicer
+	}
+	b, _ := json.Marshal(m)
+	var v any
+	_ = json.Unmarshal(b, &v)
+	return v
+}
+
+// normalizeNomnomlConfig applies the documented differences: #fill colours are
+// trimmed, a number that is not finite (null in JSON) keeps the default, and an
+// empty fill= or stroke= in a style is the same as none.
+func normalizeNomnomlConfig(v any) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	defaults := DefaultConfig()
+	def := map[string]float64{"arrowSize": defaults.ArrowSize, "bendSize": defaults.BendSize,
+		"gutter": defaults.Gutter, "edgeMargin": defaults.EdgeMargin, "fontSize": defaults.FontSize,
+		"leading": defaults.Leading, "lineWidth": defaults.LineWidth, "padding": defaults.Padding,
+		"spacing": defaults.Spacing, "zoom": defaults.Zoom}
+	for k, d := range def {
+		if m[k] == nil {
+			m[k] = d
+		}
+	}
+	if styles, ok := m["styles"].(map[string]any); ok {
+		for _, st := range styles {
+			if st, ok := st.(map[string]any); ok {
+				for _, k := range []string{"fill", "stroke"} {
+					if st[k] == "" {
+						delete(st, k)
+					}
+				}
+			}
+		}
+	}
+	if fills, ok := m["fill"].([]any); ok {
+		for i, f := range fills {
+			if s, ok := f.(string); ok {
+				fills[i] = strings.TrimSpace(s)
+			}
+		}
+	}
+	if m["gravity"] == nil {
+		m["gravity"] = float64(1)
+	}
+	return m
+}
+
+func compareConfigs(t *testing.T, files []string) {
+	t.Helper()
+	recs := nomnomlRun(t, files, true)
+	for _, f := range files {
+		rec := recs[f]
+		if rec.Config == nil {
+			continue // a parse error: nomnoml has no config
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := Parse(string(src))
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		want := normalizeNomnomlConfig(rec.Config)
+		if got := nomnomlConfigJSON(d.Config()); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: config differs from nomnoml\n  source: %q\n  first difference: %s", f, src, firstDiff("", want, got))
+		}
+	}
+}
+
+// TestConformanceConfig compares Config with nomnoml's config for the corpus and
+// for random directive values.
+func TestConformanceConfig(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "corpus", "*.nomnoml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(3, 7))
+	keys := []string{"arrowSize", "bendSize", "direction", "gutter", "edgeMargin", "gravity", "edges", "fill",
+		"background", "fillArrows", "font", "fontSize", "leading", "lineWidth", "padding", "spacing", "stroke",
+		"title", "zoom", "acyclicer", "ranker", ".box", ".class", ".note", ".x_1"}
+	values := []string{"", "0", "1", "-2", "2.5", "1e1", "0x10", ".5", "5.", "abc", "Infinity", " 7 ", "1_0",
+		"right", "down", "hard", "true", "false", "greedy", "longest-path", "tight-tree", "#fff; #eee;#ddd",
+		"fill=#8f8 dashed", "visual=ellipse title=bold", "title=left,italic body=center,bold,underline",
+		"bold italic underline align=left", "stroke=#f00 direction=right visual=database", "fill= x=y dashed",
+		"subtitle=bold", "visual=", "direction=down fill=red fill=blue"}
+	for i := range 300 {
+		var b strings.Builder
+		for range 1 + rng.IntN(6) {
+			b.WriteString("#" + keys[rng.IntN(len(keys))] + ": " + values[rng.IntN(len(values))] + "\n")
+		}
+		b.WriteString("[a]\n")
+		f := filepath.Join(dir, fmt.Sprintf("c%03d.nomnoml", i))
+		if err := os.WriteFile(f, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	compareConfigs(t, files)
 }

@@ -169,5 +169,10 @@ func FuzzParse(f *testing.F) {
 		if err != nil || !json.Valid(js) {
 			t.Fatalf("ParseJSON: %v %s", err, js)
 		}
+		if d != nil {
+			if c := d.Config(); c.Padding == 0 || c.Spacing == 0 || len(c.Fill) == 0 {
+				t.Fatalf("config without defaults: %+v", c)
+			}
+		}
 	})
 }

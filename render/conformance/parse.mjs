@@ -1,7 +1,9 @@
 // Prints, for every file given, one JSON line: nomnoml 1.7.0's parse(src) without its
 // config, {"file":..., "result": {"root":...,"directives":...}}, or for a syntax
 // error {"file":..., "result": {"error":{"line","column","message"}}}.
-// Usage: node parse.mjs FILE.nomnoml...   (with no file, reads one source from stdin)
+// With --config, each line also has "config": nomnoml's configuration of the diagram
+// (directives with defaults and the styles table).
+// Usage: node parse.mjs [--config] FILE.nomnoml...   (no file: one source from stdin)
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
@@ -20,12 +22,23 @@ function parseOne(src) {
   }
 }
 
-const files = process.argv.slice(2);
+function configOf(src) {
+  try {
+    return nomnoml.parse(src).config;
+  } catch (e) {
+    return null;
+  }
+}
+
+const withConfig = process.argv[2] === '--config';
+const files = process.argv.slice(withConfig ? 3 : 2);
 if (files.length === 0) {
   process.stdout.write(JSON.stringify(parseOne(readFileSync(0, 'utf8'))) + '\n');
 } else {
   for (const file of files) {
-    const result = parseOne(readFileSync(file, 'utf8'));
-    process.stdout.write(JSON.stringify({ file, result }) + '\n');
+    const src = readFileSync(file, 'utf8');
+    const line = { file, result: parseOne(src) };
+    if (withConfig) line.config = configOf(src);
+    process.stdout.write(JSON.stringify(line) + '\n');
   }
 }
