@@ -1,0 +1,306 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"html"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/tdewolff/canvas"
+	"github.com/tdewolff/canvas/renderers/rasterizer"
+)
+
+// The drawing is first recorded as a scene in diagram units (y down), then written
+// either as PNG through tdewolff/canvas or as SVG text. One scene, two writers, so
+// both outputs show the same picture.
+
+type textAnchor uint8
+
+const (
+	anchorStart textAnchor = iota
+	anchorMiddle
+	anchorEnd
+)
+
+type paint struct {
+	ok    bool
+	rgb   color.RGBA // premultiplied
+	css   string     // as written in SVG
+	alpha float64    // extra opacity, 0 meaning opaque
+}
+
+func (p paint) withAlpha(a float64) paint {
+	p.alpha = a
+	f := func(v uint8) uint8 { return uint8(float64(v) * a) }
+	p.rgb = color.RGBA{f(p.rgb.R), f(p.rgb.G), f(p.rgb.B), f(p.rgb.A)}
+	return p
+}
+
+func (p paint) opacity(attr string) string {
+	if p.ok && p.alpha > 0 && p.alpha < 1 {
+		return " " + attr + `="` + fmtNum(p.alpha) + `"`
+	}
+	return ""
+}
+
+type sceneItem struct {
+	// path
+	path   *canvas.Path
+	fill   paint
+	stroke paint
+	width  float64
+	dash   []float64
+	join   bool // round joins and caps (nomnoml's look)
+
+	// text
+	text      string
+	x, y      float64 // baseline start, middle or end per anchor
+	em        float64
+	style     fontStyle
+	underline bool
+	anchor    textAnchor
+	color     paint
+	class     string
+}
+
+type scene struct {
+	w, h       float64
+	background paint
+	fontFamily string
+	fonts      *fontSet
+	items      []sceneItem
+}
+
+func (s *scene) addPath(p *canvas.Path, fill, stroke paint, width float64, dash []float64) {
+	if p == nil || p.Empty() {
+		return
+	}
+	s.items = append(s.items, sceneItem{path: p, fill: fill, stroke: stroke, width: width, dash: dash, join: true})
+}
+
+func (s *scene) addText(t string, x, y, em float64, st fontStyle, underline bool, anchor textAnchor, col paint) {
+	if strings.TrimSpace(t) == "" {
+		return
+	}
+	s.items = append(s.items, sceneItem{text: t, x: x, y: y, em: em, style: st, underline: underline, anchor: anchor, color: col})
+}
+
+// maxPNGSide keeps photos within Telegram's limit (width + height <= 10000).
+const maxPNGSum = 10000
+
+// pngScale is the pixel density: 2 pixels per diagram unit reads well on a phone.
+const pngScale = 2.0
+
+func (s *scene) png() ([]byte, error) {
+	scale := pngScale
+	if sum := (s.w + s.h) * scale; sum > maxPNGSum {
+		scale = maxPNGSum / (s.w + s.h)
+	}
+	pw, ph := int(math.Ceil(s.w*scale)), int(math.Ceil(s.h*scale))
+	if pw < 1 {
+		pw = 1
+	}
+	if ph < 1 {
+		ph = 1
+	}
+	img := image.NewRGBA(image.Rect(0, 0, pw, ph))
+	// A transparent PNG turns black in chat apps' dark themes, hiding the dark lines:
+	// the picture gets white behind it unless #background says otherwise.
+	bg := color.RGBA{255, 255, 255, 255}
+	if s.background.ok {
+		bg = s.background.rgb
+	}
+	draw.Draw(img, img.Bounds(), &image.Uniform{C: bg}, image.Point{}, draw.Src)
+	res := canvas.DPMM(scale)
+	ras := rasterizer.FromImage(img, res, canvas.LinearColorSpace{})
+	H := float64(ph) / scale
+	flip := canvas.Matrix{{1, 0, 0}, {0, -1, H}}
+	for _, it := range s.items {
+		if it.path != nil {
+			st := canvas.Style{StrokeCapper: canvas.RoundCap, StrokeJoiner: canvas.RoundJoin}
+			if it.fill.ok {
+				st.Fill = canvas.Paint{Color: it.fill.rgb}
+			}
+			if it.stroke.ok && it.width > 0 {
+				st.Stroke = canvas.Paint{Color: it.stroke.rgb}
+				st.StrokeWidth = it.width
+				if len(it.dash) > 0 {
+					st.StrokeCapper = canvas.ButtCap
+					st.Dashes = it.dash
+				}
+			}
+			ras.RenderPath(it.path, st, flip)
+			continue
+		}
+		s.drawTextPNG(ras, it, H)
+	}
+	ras.Close()
+	var buf bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	if err := enc.Encode(&buf, img); err != nil {
+		return nil, fmt.Errorf("encode png: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (s *scene) drawTextPNG(ras *rasterizer.Rasterizer, it sceneItem, H float64) {
+	glyphs, w := s.fonts.shape(it.text, it.style)
+	x0 := it.x
+	switch it.anchor {
+	case anchorMiddle:
+		x0 -= w * it.em / 2
+	case anchorEnd:
+		x0 -= w * it.em
+	}
+	textPath := &canvas.Path{}
+	for _, g := range glyphs {
+		gx := x0 + g.x*it.em
+		if g.outline == nil {
+			img := s.fonts.emoji.image(g.emoji)
+			if img == nil {
+				continue
+			}
+			b := img.Bounds()
+			// Emoji bitmaps span ascent+descent; scale to ~1.17 em high, bottom at the descender.
+			size := it.em * g.adv
+			sx := size / float64(b.Dx())
+			sy := sx
+			bottom := it.y + 0.2*it.em
+			top := bottom - float64(b.Dy())*sy
+			_ = top
+			cp := image.NewRGBA(b)
+			copy(cp.Pix, img.Pix)
+			m := canvas.Identity.Translate(gx, H-bottom).Scale(sx, sy)
+			ras.RenderImage(cp, m)
+			continue
+		}
+		p := g.outline.outline(g.gid)
+		if p.Empty() {
+			continue
+		}
+		textPath = textPath.Append(p.Copy().Transform(canvas.Identity.Translate(gx, H-it.y).Scale(it.em, it.em)))
+	}
+	if it.underline {
+		u := canvas.Rectangle(w*it.em, it.em*0.06).Translate(x0, H-it.y-it.em*0.12)
+		textPath = textPath.Append(u)
+	}
+	if !textPath.Empty() {
+		ras.RenderPath(textPath, canvas.Style{Fill: canvas.Paint{Color: it.color.rgb}}, canvas.Identity)
+	}
+}
+
+func fmtNum(v float64) string {
+	return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)
+}
+
+// svgPath writes a path with two decimals, which keeps the file small.
+func svgPath(p *canvas.Path) string {
+	var sb strings.Builder
+	it := p.Scanner()
+	for it.Scan() {
+		end := it.End()
+		switch it.Cmd() {
+		case canvas.MoveToCmd:
+			sb.WriteString("M" + fmtNum(end.X) + " " + fmtNum(end.Y))
+		case canvas.LineToCmd:
+			sb.WriteString("L" + fmtNum(end.X) + " " + fmtNum(end.Y))
+		case canvas.QuadToCmd:
+			c := it.CP1()
+			sb.WriteString("Q" + fmtNum(c.X) + " " + fmtNum(c.Y) + " " + fmtNum(end.X) + " " + fmtNum(end.Y))
+		case canvas.CubeToCmd:
+			c1, c2 := it.CP1(), it.CP2()
+			sb.WriteString("C" + fmtNum(c1.X) + " " + fmtNum(c1.Y) + " " + fmtNum(c2.X) + " " + fmtNum(c2.Y) + " " + fmtNum(end.X) + " " + fmtNum(end.Y))
+		case canvas.ArcToCmd:
+			rx, ry, rot, large, sweep := it.Arc()
+			sb.WriteString("A" + fmtNum(rx) + " " + fmtNum(ry) + " " + fmtNum(rot) + " " + b01(large) + " " + b01(sweep) + " " + fmtNum(end.X) + " " + fmtNum(end.Y))
+		case canvas.CloseCmd:
+			sb.WriteString("Z")
+		}
+	}
+	return sb.String()
+}
+
+func b01(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+func (p paint) attr() string {
+	if !p.ok {
+		return "none"
+	}
+	return html.EscapeString(p.css)
+}
+
+func (s *scene) svg(title string) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="%s" height="%s" viewBox="0 0 %s %s" font-family="%s">`,
+		fmtNum(s.w), fmtNum(s.h), fmtNum(s.w), fmtNum(s.h), html.EscapeString(fontFamilies(s.fontFamily)))
+	if title != "" {
+		fmt.Fprintf(&b, "<title>%s</title>", html.EscapeString(title))
+	}
+	b.WriteString("\n")
+	if s.background.ok {
+		fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="%s"/>`+"\n", s.background.attr())
+	}
+	for _, it := range s.items {
+		if it.path != nil {
+			fmt.Fprintf(&b, `<path d="%s" fill="%s"%s`, svgPath(it.path), it.fill.attr(), it.fill.opacity("fill-opacity"))
+			if it.stroke.ok && it.width > 0 {
+				fmt.Fprintf(&b, ` stroke="%s"%s stroke-width="%s" stroke-linejoin="round" stroke-linecap="round"`, it.stroke.attr(), it.stroke.opacity("stroke-opacity"), fmtNum(it.width))
+				if len(it.dash) > 0 {
+					ds := make([]string, len(it.dash))
+					for i, d := range it.dash {
+						ds[i] = fmtNum(d)
+					}
+					fmt.Fprintf(&b, ` stroke-dasharray="%s"`, strings.Join(ds, " "))
+				}
+			}
+			b.WriteString("/>\n")
+			continue
+		}
+		anchor := "start"
+		switch it.anchor {
+		case anchorMiddle:
+			anchor = "middle"
+		case anchorEnd:
+			anchor = "end"
+		}
+		fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="%s" text-anchor="%s" fill="%s"`, fmtNum(it.x), fmtNum(it.y), fmtNum(it.em), anchor, it.color.attr())
+		if it.style&styleBold != 0 {
+			b.WriteString(` font-weight="bold"`)
+		}
+		if it.style&styleItalic != 0 {
+			b.WriteString(` font-style="italic"`)
+		}
+		if it.underline {
+			b.WriteString(` text-decoration="underline"`)
+		}
+		fmt.Fprintf(&b, ">%s</text>\n", html.EscapeString(it.text))
+	}
+	b.WriteString("</svg>\n")
+	return b.Bytes()
+}
+
+// fontFamilies is the SVG font list: the diagram's #font first, then common sans fonts.
+func fontFamilies(f string) string {
+	out := []string{}
+	seen := map[string]bool{}
+	for _, x := range append(strings.Split(f, ","), "Helvetica", "Arial", "sans-serif") {
+		x = strings.TrimSpace(x)
+		if x == "" || seen[strings.ToLower(x)] {
+			continue
+		}
+		seen[strings.ToLower(x)] = true
+		out = append(out, x)
+	}
+	return strings.Join(out, ", ")
+}
