@@ -1,0 +1,93 @@
+package monitor
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/statusmap/statusmap/config"
+)
+
+// unprivilegedPingAllowed reads whether this process's group may open ICMP datagram sockets.
+func unprivilegedPingAllowed(t *testing.T) bool {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ping_group_range")
+	if err != nil {
+		t.Skip("no /proc/sys/net/ipv4/ping_group_range")
+	}
+	var lo, hi int
+	f := strings.Fields(string(b))
+	if len(f) != 2 {
+		t.Skip("unexpected ping_group_range")
+	}
+	lo, hi = atoiOr(f[0]), atoiOr(f[1])
+	gid := os.Getgid()
+	return lo <= gid && gid <= hi
+}
+
+func atoiOr(s string) int {
+	n := 0
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return -1
+		}
+		n = n*10 + int(r-'0')
+	}
+	return n
+}
+
+func TestPingLoopback(t *testing.T) {
+	yes, no := true, false
+	root := os.Geteuid() == 0
+	unpriv := unprivilegedPingAllowed(t)
+	tests := []struct {
+		name  string
+		check config.Check
+		ok    bool // expected to reach 127.0.0.1
+		skip  bool
+	}{
+		{"auto", config.Check{Host: "127.0.0.1", Count: 2}, root || unpriv, false},
+		{"privileged", config.Check{Target: "127.0.0.1", Host: "ignored.invalid", Count: 1, Privileged: &yes}, root, !root},
+		{"unprivileged", config.Check{Host: "127.0.0.1", Count: 1, Privileged: &no}, unpriv, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.skip {
+				t.Skip("needs root")
+			}
+			tt.check.Timeout = config.Duration(5 * time.Second)
+			out := probeOnce(probePing, tt.check)
+			if tt.ok {
+				if out.Status != StatusOK || out.Latency <= 0 || out.Metrics["ping_loss_percent"] != 0 {
+					t.Fatalf("%+v", out)
+				}
+				return
+			}
+			if out.Status != StatusError || !strings.Contains(out.Reason, "net.ipv4.ping_group_range") {
+				t.Fatalf("want the sysctl named in the reason, got %+v", out)
+			}
+		})
+	}
+}
+
+func TestPingThresholds(t *testing.T) {
+	if os.Geteuid() != 0 && !unprivilegedPingAllowed(t) {
+		t.Skip("no ICMP socket allowed here")
+	}
+	out := probeOnce(probePing, config.Check{Host: "127.0.0.1", Count: 1, MaxRTT: config.Duration(time.Nanosecond), Timeout: config.Duration(5 * time.Second)})
+	if out.Status != StatusWarn || !strings.HasPrefix(out.Reason, "rtt ") || !strings.HasSuffix(out.Reason, "want <= 0.0 ms") {
+		t.Fatalf("max_rtt: %+v", out)
+	}
+	out = probeOnce(probePing, config.Check{Host: "127.0.0.1", Count: 0, Timeout: config.Duration(5 * time.Second)})
+	if out.Status != StatusOK {
+		t.Fatalf("count default: %+v", out)
+	}
+	out = probeOnce(probePing, config.Check{Host: "no-such-host.invalid", Timeout: config.Duration(2 * time.Second)})
+	if out.Status != StatusError || !strings.Contains(out.Reason, "no-such-host.invalid") {
+		t.Fatalf("unresolvable: %+v", out)
+	}
+	out = probeOnce(probePing, config.Check{Timeout: config.Duration(time.Second)})
+	if out.Status != StatusError || out.Reason != "no target or host to ping" {
+		t.Fatalf("no host: %+v", out)
+	}
+}
