@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -290,6 +291,45 @@ checks:
 	}
 	if c.Checks[0].Interval != Duration(30*time.Second) || c.Checks[1].Interval != Duration(45*time.Second) || c.Checks[1].Host != "box" {
 		t.Errorf("merged checks = %+v", c.Checks)
+	}
+
+	// Among merged mappings the first listed wins.
+	c, err = Parse([]byte(`
+x-a: &a {interval: 10s, host: a}
+x-b: &b {interval: 20s, runtime: b}
+checks:
+  - {<<: [*a, *b], name: m, type: tcp, address: "h:1"}
+`), "a.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := c.Checks[0]; m.Interval != Duration(10*time.Second) || m.Host != "a" || m.Runtime != "b" {
+		t.Errorf("merge precedence: %+v", m)
+	}
+}
+
+func TestHostileYAML(t *testing.T) {
+	// Merges doubling at every level: linear work thanks to memoization.
+	var b strings.Builder
+	b.WriteString("x-0: &a0 {type: tcp}\n")
+	for i := 1; i < 60; i++ {
+		fmt.Fprintf(&b, "x-%d: &a%d {<<: [*a%d, *a%d]}\n", i, i, i-1, i-1)
+	}
+	b.WriteString("checks:\n  - {<<: *a59, name: x, address: \"h:1\"}\n")
+	done := make(chan error, 1)
+	go func() { _, err := Parse([]byte(b.String()), "b.yaml", nil); done <- err }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("merge chain: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("merge chain does not finish")
+	}
+
+	_, err := Parse([]byte("x-a: &a {<<: *a}\nchecks:\n  - {<<: *a, name: x}\n"), "b.yaml", nil)
+	if err == nil || !strings.Contains(err.Error(), "<< merges a mapping into itself") {
+		t.Errorf("self merge: %v", err)
 	}
 }
 

@@ -24,6 +24,7 @@ type decoder struct {
 	// values are recorded, so it also tells which keys were set.
 	pos    map[string]token.Position
 	budget int
+	merged map[ast.Node][]*ast.MappingValueNode // memoized pairs
 }
 
 var durationType = reflect.TypeOf(Duration(0))
@@ -36,6 +37,7 @@ func newDecoder(file string, getenv func(string) string, col *collector) *decode
 		col:     col,
 		pos:     map[string]token.Position{},
 		budget:  1_000_000, // nodes, bounds alias expansion
+		merged:  map[ast.Node][]*ast.MappingValueNode{},
 	}
 }
 
@@ -303,9 +305,15 @@ func (d *decoder) decodeDuration(n ast.Node, v reflect.Value, path string) {
 	v.SetInt(int64(dur))
 }
 
-// pairs lists a mapping's key/value pairs with YAML merge keys (<<: *base) expanded; keys
-// written explicitly come after merged ones so they win.
+// pairs lists a mapping's key/value pairs with YAML merge keys (<<: *base) expanded. A key
+// written in the mapping wins over merged ones, and among merged mappings the first listed
+// wins, as the merge key spec says. Results are memoized per node and each key kept once,
+// so nested merges cost linear time instead of exploding.
 func (d *decoder) pairs(n ast.Node, path string) ([]*ast.MappingValueNode, bool) {
+	return d.pairsOf(n, path, map[ast.Node]bool{})
+}
+
+func (d *decoder) pairsOf(n ast.Node, path string, active map[ast.Node]bool) ([]*ast.MappingValueNode, bool) {
 	var vals []*ast.MappingValueNode
 	switch m := n.(type) {
 	case *ast.MappingNode:
@@ -315,12 +323,30 @@ func (d *decoder) pairs(n ast.Node, path string) ([]*ast.MappingValueNode, bool)
 	default:
 		return nil, false
 	}
-	var merged, own []*ast.MappingValueNode
+	if p, ok := d.merged[n]; ok {
+		return p, true
+	}
+	if active[n] {
+		d.fail(n, path, "<< merges a mapping into itself")
+		return nil, true
+	}
+	active[n] = true
+	defer delete(active, n)
+
+	var out []*ast.MappingValueNode
+	seen := map[string]bool{}
+	var merges []*ast.MappingValueNode
 	for _, mv := range vals {
-		if mv.Key == nil || !mv.Key.IsMergeKey() {
-			own = append(own, mv)
+		if mv.Key != nil && mv.Key.IsMergeKey() {
+			merges = append(merges, mv)
 			continue
 		}
+		out = append(out, mv)
+		if k, ok := keyText(mv); ok {
+			seen[k] = true
+		}
+	}
+	for _, mv := range merges {
 		target, ok := d.resolve(mv.Value, path)
 		if !ok {
 			continue
@@ -334,15 +360,37 @@ func (d *decoder) pairs(n ast.Node, path string) ([]*ast.MappingValueNode, bool)
 			if !ok {
 				continue
 			}
-			p, ok := d.pairs(src, path)
+			p, ok := d.pairsOf(src, path, active)
 			if !ok {
 				d.fail(mv, path, "<< must merge a mapping or a list of mappings")
 				continue
 			}
-			merged = append(merged, p...)
+			for _, pv := range p {
+				k, ok := keyText(pv)
+				if ok && seen[k] {
+					continue
+				}
+				seen[k] = true
+				out = append(out, pv)
+			}
 		}
 	}
-	return append(merged, own...), true
+	d.merged[n] = out
+	return out, true
+}
+
+// keyText is a pair's key as text, without reporting anything.
+func keyText(mv *ast.MappingValueNode) (string, bool) {
+	if mv.Key == nil {
+		return "", false
+	}
+	if s, ok := mv.Key.(*ast.StringNode); ok {
+		return s.Value, true
+	}
+	if tk := mv.Key.GetToken(); tk != nil {
+		return tk.Value, true
+	}
+	return "", false
 }
 
 func (d *decoder) key(mv *ast.MappingValueNode, path string) (string, bool) {

@@ -2,10 +2,12 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzParse feeds arbitrary bytes to Parse: it must never panic, and a failure must be a
@@ -27,6 +29,16 @@ func FuzzParse(f *testing.F) {
 		return ""
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// A hang is a failure too: Parse gets a generous bound, not the fuzzer's forever.
+		done := make(chan struct{})
+		defer close(done)
+		go func() {
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				panic(fmt.Sprintf("Parse hangs on %q", data))
+			}
+		}()
 		c, err := Parse(data, "f.yaml", getenv)
 		if err != nil {
 			var ve *ValidationError
