@@ -2,6 +2,7 @@ package config
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -62,6 +63,8 @@ func (c *collector) add(path, msg string) {
 }
 
 func (c *collector) addErr(fe FieldError) {
+	// One problem per line: values quoted into messages may hold line breaks.
+	fe.Msg = strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(fe.Msg)
 	for _, e := range c.errs {
 		if e.Pos == fe.Pos && e.Path == fe.Path && e.Msg == fe.Msg {
 			return
@@ -113,7 +116,7 @@ func joinPath(base, key string) string {
 		}
 	}
 	if !simple {
-		return base + `["` + strings.ReplaceAll(key, `"`, `\"`) + `"]`
+		return base + "[" + strconv.Quote(key) + "]"
 	}
 	if base == "" {
 		return key
