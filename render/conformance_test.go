@@ -196,6 +196,8 @@ var randomTokens = []string{
 	"-", "--", "->", "<-", "-/-", "o", "(", ")", "+", ":", ":>", "<:", "o)", "(o", "`", "//", "#", "=",
 	"[a]", "[b]", "[a]->[b]", "[<note>n]", "[<frame> f=1 id=q>x]", "<id=k>", "[a|b]", "\r", "#fill: red\n",
 	"// c\n", "#.s: fill=#fff bold\n", " -> ", "label", "[<actor>a]", "[a|[b]->[c]]",
+	"\u2028", "\u00a0", "\ufeff", "\u3000", "\\\\", "(o-", "o<-", "<:-", "+-", "(-", "-o)", "id=", "x=y>",
+	"[<a b=c>", "[<a id=q>", " id=a", "é\\", "\\😀", "\r//x", "\r#d", "\n#k: v\n", "\n  // z\n", "0..*",
 }
 
 func randomSource(rng *rand.Rand) string {
