@@ -341,3 +341,50 @@ func TestConformanceConfig(t *testing.T) {
 	}
 	compareConfigs(t, files)
 }
+
+// TestCorpusRecorded compares ParseJSON with nomnoml's results recorded next to each
+// corpus file (X.json beside X.nomnoml), so the parser is checked against nomnoml
+// even where node is missing. `go test -run TestCorpusRecorded -update` records
+// them again by running nomnoml.
+func TestCorpusRecorded(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "corpus", "*.nomnoml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		for f, v := range nomnomlParse(t, files) {
+			b, err := json.Marshal(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(strings.TrimSuffix(f, ".nomnoml")+".json", append(b, '\n'), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, f := range files {
+		rec, err := os.ReadFile(strings.TrimSuffix(f, ".nomnoml") + ".json")
+		if err != nil {
+			t.Errorf("%v (record with -update)", err)
+			continue
+		}
+		var want, got any
+		if err := json.Unmarshal(rec, &want); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		js, err := ParseJSON(string(src))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if err := json.Unmarshal(js, &got); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: differs from nomnoml's recorded parse: %s", f, firstDiff("", want, got))
+		}
+	}
+}

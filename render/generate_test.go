@@ -2,6 +2,7 @@ package render
 
 import (
 	"flag"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -229,4 +230,46 @@ func FuzzGenerate(f *testing.F) {
 			}
 		}
 	})
+}
+
+// benchItems is a map of n checks on n/10 hosts, with dependencies.
+func benchItems(n int) []Item {
+	runtimes := []string{"docker", "tmux", "systemd", "", "cron"}
+	items := make([]Item, n)
+	for i := range items {
+		items[i] = Item{
+			Name:    fmt.Sprintf("check-%03d", i),
+			Host:    fmt.Sprintf("host-%02d", i%max(1, n/10)),
+			Runtime: runtimes[i%len(runtimes)],
+		}
+		if i > 0 {
+			items[i].Deps = []string{fmt.Sprintf("check-%03d", (i*7)%i)}
+		}
+	}
+	return items
+}
+
+func BenchmarkGenerate(b *testing.B) {
+	for _, n := range []int{20, 100, 500} {
+		items := benchItems(n)
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for b.Loop() {
+				Generate(items)
+			}
+		})
+	}
+}
+
+func BenchmarkParse(b *testing.B) {
+	for _, n := range []int{20, 100, 500} {
+		src := Generate(benchItems(n))
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			b.SetBytes(int64(len(src)))
+			for b.Loop() {
+				if _, err := Parse(src); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
