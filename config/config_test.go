@@ -554,3 +554,16 @@ func TestLoadMissingFile(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func BenchmarkParseExample(b *testing.B) {
+	data, err := os.ReadFile("../config.example.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(data, "config.example.yaml", nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -241,7 +241,7 @@ func (d *decoder) decode(n ast.Node, v reflect.Value, path string) {
 		if !ok {
 			return
 		}
-		i, err := strconv.ParseInt(strings.ReplaceAll(text, "_", ""), 0, 64)
+		i, err := parseInt(text)
 		if err != nil || v.OverflowInt(i) {
 			d.fail(n, path, "must be an integer, got "+quoteValue(text, env))
 			return
@@ -498,4 +498,15 @@ func levenshtein(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// parseInt reads decimal integers (a leading 0 is not octal, as in YAML 1.2) and 0x, 0o, 0b
+// prefixed ones, with optional _ separators.
+func parseInt(text string) (int64, error) {
+	t := strings.ReplaceAll(strings.TrimSpace(text), "_", "")
+	u := strings.TrimLeft(t, "+-")
+	if len(u) > 1 && u[0] == '0' && strings.ContainsRune("xXoObB", rune(u[1])) {
+		return strconv.ParseInt(t, 0, 64)
+	}
+	return strconv.ParseInt(t, 10, 64)
 }

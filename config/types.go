@@ -1,6 +1,13 @@
 // Package config loads, expands, defaults and validates statusmap's YAML configuration.
 //
 // The key names are a contract: scripts and docs use them. New keys may be added, never renamed.
+//
+// Loading goes: YAML syntax (goccy/go-yaml) -> a reflective walk of the AST that decodes
+// into these structs, expanding ${VAR} and ${VAR:-default} in scalar values and reporting
+// unknown keys and type errors with their positions -> defaults written into every field
+// left unset -> validation per struct. Every problem found is returned at once in a
+// *ValidationError, one "file:line:col: path: message" per line. Top-level keys starting
+// with "x-" are ignored, so they can hold YAML anchors for reuse.
 package config
 
 import (
