@@ -230,7 +230,8 @@ func (p *parser) locate(e *ParseError) {
 	// Show the original line (comments and directives included).
 	lines := strings.Split(string(utf16.Decode(p.orig)), "\n")
 	if num-1 < len(lines) {
-		e.srcLine = lines[num-1]
+		// A carriage return would send the terminal's cursor back; show it instead.
+		e.srcLine = strings.ReplaceAll(lines[num-1], "\r", "␍")
 	}
 }
 

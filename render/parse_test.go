@@ -65,6 +65,13 @@ func TestParseErrorCaret(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Errorf("Error() =\n%v\nwant\n%s", err, want)
 	}
+	_, err = Parse("[a] x\r -> [b]]")
+	want = "Parse error at line 1 column 13, expected \"end of file\" but got \"]\"\n" +
+		"    1 | [a] x␍ -> [b]]\n" +
+		"      |              ^"
+	if err == nil || err.Error() != want {
+		t.Errorf("Error() =\n%v\nwant\n%s", err, want)
+	}
 }
 
 func TestParseTree(t *testing.T) {
