@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -108,7 +109,7 @@ func New(cfg config.Telegram, deps Deps, logger *slog.Logger) (*Bot, error) {
 		minBackoff:  minBackoff,
 		maxBackoff:  maxBackoff,
 		muteTick:    5 * time.Second,
-		render:      renderPNG,
+		render:      render.RenderPNG,
 		allowed:     idSet(cfg.Allowed),
 		admins:      idSet(cfg.Admins),
 		refused:     map[int64]time.Time{},
@@ -360,6 +361,8 @@ func (b *Bot) scrubText(s string) string {
 	return s
 }
 
+var plainAPIError = regexp.MustCompile(`^telegram: (.+) \(([1-5][0-9][0-9])\)$`)
+
 // scrub turns any error from a Bot API call into one that is safe to show: the token is
 // removed and Telegram's answers become *APIError or *FloodError.
 func (b *Bot) scrub(err error) error {
@@ -383,7 +386,13 @@ func (b *Bot) scrub(err error) error {
 	if errors.As(err, &ge) {
 		return &APIError{Code: http.StatusBadRequest, Description: b.scrubText(ge.Error())}
 	}
-	return errors.New(b.scrubText(err.Error()))
+	msg := b.scrubText(err.Error())
+	// telebot reports descriptions it does not know as a plain "telegram: DESC (CODE)".
+	if m := plainAPIError.FindStringSubmatch(msg); m != nil {
+		code, _ := strconv.Atoi(m[2])
+		return &APIError{Code: code, Description: m[1]}
+	}
+	return errors.New(msg)
 }
 
 // do runs a telebot call, honouring ctx as far as telebot allows (the request itself

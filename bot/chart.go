@@ -62,7 +62,7 @@ var (
 // drawChart draws a check's history: a latency line (average, with p95 fainter) over an
 // up/down band where each step is green (all runs passed), red (all failed), orange
 // (some failed) or grey (no data).
-func drawChart(points []Point, since, until time.Time, title string, loc *time.Location) ([]byte, error) {
+func drawChart(points []Point, since, until time.Time, step time.Duration, title string, loc *time.Location) ([]byte, error) {
 	ff, err := fonts()
 	if err != nil {
 		return nil, fmt.Errorf("chart font: %w", err)
@@ -126,9 +126,8 @@ func drawChart(points []Point, since, until time.Time, title string, loc *time.L
 	}
 
 	// Up/down band.
-	step := until.Sub(since)
-	if len(points) > 1 {
-		step = points[1].Time.Sub(points[0].Time)
+	if step <= 0 {
+		step = until.Sub(since)
 	}
 	ctx.SetStrokeColor(canvas.Transparent)
 	ctx.SetFillColor(colNoData)
@@ -153,7 +152,13 @@ func drawChart(points []Point, since, until time.Time, title string, loc *time.L
 	drawLine := func(col color.Color, width float64, val func(Point) time.Duration) {
 		line := &canvas.Path{}
 		open := false
+		var prev time.Time
 		for _, p := range points {
+			// Buckets without runs are missing from a series: a gap breaks the line.
+			if open && p.Time.Sub(prev) > step*3/2 {
+				open = false
+			}
+			prev = p.Time
 			if p.Checks == 0 || p.Checks == p.Failures && val(p) == 0 {
 				open = false
 				continue

@@ -587,7 +587,8 @@ func (b *Bot) cmdHistory(ctx context.Context, chatID int64, info commandInfo, ar
 	}
 	now := b.now()
 	since := now.Add(-window)
-	points, err := b.deps.Store.Series(ctx, name, since, now, window/96)
+	step := window / 96
+	points, err := b.deps.Store.Series(ctx, name, since, now, step)
 	if err != nil {
 		b.log.Error("series", "check", name, "err", err)
 		b.reply(ctx, chatID, "Could not read the history.")
@@ -602,7 +603,7 @@ func (b *Bot) cmdHistory(ctx context.Context, chatID int64, info commandInfo, ar
 		b.reply(ctx, chatID, fmt.Sprintf("No history for <b>%s</b> in the last %s yet.", esc(name), label))
 		return
 	}
-	img, err := drawChart(points, since, now, name+" · last "+label, b.deps.Location)
+	img, err := drawChart(points, since, now, step, name+" · last "+label, b.deps.Location)
 	if err != nil {
 		b.log.Error("drawing chart", "check", name, "err", err)
 		b.reply(ctx, chatID, "Could not draw the chart.")
