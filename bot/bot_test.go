@@ -44,11 +44,11 @@ func newLogger() (*slog.Logger, *logBuffer) {
 // emptyEngine is an engine without checks, for tests of the transport alone.
 type emptyEngine struct{}
 
-func (emptyEngine) Snapshot() []CheckView                { return nil }
-func (emptyEngine) Get(string) (CheckView, bool)         { return CheckView{}, false }
-func (emptyEngine) Remove(string) error                  { return errors.New("no") }
-func (emptyEngine) Pause(string, time.Time) error        { return errors.New("no") }
-func (emptyEngine) Resume(string) error                  { return errors.New("no") }
+func (emptyEngine) Snapshot() []CheckView         { return nil }
+func (emptyEngine) Get(string) (CheckView, bool)  { return CheckView{}, false }
+func (emptyEngine) Remove(string) error           { return errors.New("no") }
+func (emptyEngine) Pause(string, time.Time) error { return errors.New("no") }
+func (emptyEngine) Resume(string) error           { return errors.New("no") }
 func (emptyEngine) RunNow(context.Context, string) (monitor.Result, error) {
 	return monitor.Result{}, errors.New("no")
 }
