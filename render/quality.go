@@ -4,8 +4,10 @@ import "math"
 
 // QualityFigures measure a layout the way a reader sees it.
 type QualityFigures struct {
-	Crossings int // points where two edges cross, each edge taken from its start node's centre to its end node's
-
+	// Crossings counts the points where two edges cross, each edge taken as
+	// the line from its start node's centre through its route to its end
+	// node's centre (an edge cutting through a node cannot hide a crossing).
+	Crossings         int
 	Overlaps          int     // pairs of nodes whose rectangles overlap
 	EdgesThroughNodes int     // (edge, node) pairs where an edge passes through a node it does not join
 	Area              float64 // Width × Height
@@ -30,12 +32,7 @@ func Quality(res *LayoutResult, g *LayoutGraph) QualityFigures {
 			}
 		}
 	}
-	type seg struct {
-		a, b                   LayoutPoint
-		minX, minY, maxX, maxY float64
-		edge                   int
-	}
-	var segs []seg
+	var segs []qSeg
 	for ei, ep := range res.Edges {
 		if ei >= len(g.Edges) {
 			break
@@ -52,7 +49,7 @@ func Quality(res *LayoutResult, g *LayoutGraph) QualityFigures {
 		line = append(line, LayoutPoint{nodes[e.To].X, nodes[e.To].Y})
 		for k := 1; k < len(line); k++ {
 			a, b := line[k-1], line[k]
-			segs = append(segs, seg{a, b, math.Min(a.X, b.X), math.Min(a.Y, b.Y), math.Max(a.X, b.X), math.Max(a.Y, b.Y), ei})
+			segs = append(segs, qSeg{a, b, math.Min(a.X, b.X), math.Min(a.Y, b.Y), math.Max(a.X, b.X), math.Max(a.Y, b.Y), ei})
 		}
 		for ni, n := range nodes {
 			if ni == e.From || ni == e.To {
@@ -66,18 +63,7 @@ func Quality(res *LayoutResult, g *LayoutGraph) QualityFigures {
 			}
 		}
 	}
-	for i := 0; i < len(segs); i++ {
-		a := &segs[i]
-		for j := i + 1; j < len(segs); j++ {
-			b := &segs[j]
-			if a.edge == b.edge || a.maxX < b.minX || b.maxX < a.minX || a.maxY < b.minY || b.maxY < a.minY {
-				continue
-			}
-			if qProperCross(a.a, a.b, b.a, b.b) {
-				q.Crossings++
-			}
-		}
-	}
+	q.Crossings = qCountCrossings(segs)
 	return q
 }
 
@@ -109,4 +95,83 @@ func qOrient(a, b, c LayoutPoint) int {
 		return 1
 	}
 	return -1
+}
+
+type qSeg struct {
+	a, b                   LayoutPoint
+	minX, minY, maxX, maxY float64
+	edge                   int
+}
+
+// qCountCrossings counts proper crossings between segments of different
+// edges. Segments are binned into a uniform grid; a crossing is counted in
+// the one cell that holds its point.
+func qCountCrossings(segs []qSeg) int {
+	if len(segs) < 2 {
+		return 0
+	}
+	minX, minY := math.Inf(1), math.Inf(1)
+	maxX, maxY := math.Inf(-1), math.Inf(-1)
+	for _, s := range segs {
+		minX, minY = math.Min(minX, s.minX), math.Min(minY, s.minY)
+		maxX, maxY = math.Max(maxX, s.maxX), math.Max(maxY, s.maxY)
+	}
+	const maxCells = 512
+	side := int(math.Ceil(math.Sqrt(float64(len(segs)))))
+	side = max(1, min(side, maxCells))
+	// Cells no smaller than the average segment, so a segment spans few cells.
+	avgW, avgH := 0.0, 0.0
+	for _, s := range segs {
+		avgW += s.maxX - s.minX
+		avgH += s.maxY - s.minY
+	}
+	avgW /= float64(len(segs))
+	avgH /= float64(len(segs))
+	cw := math.Max(math.Max((maxX-minX)/float64(side), avgW), 1e-9)
+	ch := math.Max(math.Max((maxY-minY)/float64(side), avgH), 1e-9)
+	cell := func(x, y float64) (int, int) {
+		i := min(side-1, max(0, int((x-minX)/cw)))
+		j := min(side-1, max(0, int((y-minY)/ch)))
+		return i, j
+	}
+	grid := map[[2]int][]int{}
+	for k, s := range segs {
+		i0, j0 := cell(s.minX, s.minY)
+		i1, j1 := cell(s.maxX, s.maxY)
+		for i := i0; i <= i1; i++ {
+			for j := j0; j <= j1; j++ {
+				grid[[2]int{i, j}] = append(grid[[2]int{i, j}], k)
+			}
+		}
+	}
+	n := 0
+	for c, ks := range grid {
+		for x := 0; x < len(ks); x++ {
+			a := &segs[ks[x]]
+			for y := x + 1; y < len(ks); y++ {
+				b := &segs[ks[y]]
+				if a.edge == b.edge || a.maxX < b.minX || b.maxX < a.minX || a.maxY < b.minY || b.maxY < a.minY {
+					continue
+				}
+				if !qProperCross(a.a, a.b, b.a, b.b) {
+					continue
+				}
+				p := qIntersection(a.a, a.b, b.a, b.b)
+				if i, j := cell(p.X, p.Y); i == c[0] && j == c[1] {
+					n++
+				}
+			}
+		}
+	}
+	return n
+}
+
+// qIntersection is the crossing point of two lines known to cross.
+func qIntersection(p1, p2, p3, p4 LayoutPoint) LayoutPoint {
+	d := (p2.X-p1.X)*(p4.Y-p3.Y) - (p2.Y-p1.Y)*(p4.X-p3.X)
+	if d == 0 {
+		return p1
+	}
+	t := ((p3.X-p1.X)*(p4.Y-p3.Y) - (p3.Y-p1.Y)*(p4.X-p3.X)) / d
+	return LayoutPoint{p1.X + t*(p2.X-p1.X), p1.Y + t*(p2.Y-p1.Y)}
 }
