@@ -9,7 +9,6 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
-	"github.com/goccy/go-yaml/token"
 )
 
 // Load reads the config file at path with the process environment for ${VAR} expansion.
@@ -94,5 +93,3 @@ func syntaxError(file string, err error) error {
 		Pos: fmt.Sprintf("%s:%d:%d", file, line, col), Msg: "YAML syntax: " + msg, line: line, col: col,
 	}}}
 }
-
-var _ = token.Position{}

@@ -257,7 +257,15 @@ func (v checkValidator) typeFields(t string, c *Check) {
 			v.add("db", "must be between 0 and 15")
 		}
 	case "ping":
-		v.required("host", c.Host != "" || c.Target != "", "required for type ping (or target)")
+		if v.required("host", c.Host != "" || c.Target != "", "required for type ping (or target)") {
+			key, addr := "host", c.Host
+			if c.Target != "" {
+				key, addr = "target", c.Target
+			}
+			if net.ParseIP(addr) == nil && strings.ContainsAny(addr, " \t/:@") {
+				v.add(key, "must be a host name or IP address (set target when host names a server)")
+			}
+		}
 		if c.Count < 1 || c.Count > 100 {
 			v.add("count", "must be between 1 and 100")
 		}
