@@ -610,13 +610,7 @@ func (l *layouter) layoutPacked(g *LayoutGraph, lo LayoutOptions) *LayoutResult 
 	if len(comps) <= 1 {
 		return Layout(g, lo)
 	}
-	type sub struct {
-		res   *LayoutResult
-		nodes []int
-		edges []int
-		x, y  float64
-	}
-	subs := make([]*sub, len(comps))
+	subs := make([]*packItem, len(comps))
 	local := make([]int, n)
 	for c, members := range comps {
 		sg := &LayoutGraph{}
@@ -624,7 +618,7 @@ func (l *layouter) layoutPacked(g *LayoutGraph, lo LayoutOptions) *LayoutResult 
 			local[i] = k
 			sg.Nodes = append(sg.Nodes, g.Nodes[i])
 		}
-		subs[c] = &sub{nodes: members}
+		subs[c] = &packItem{nodes: members}
 		for ei, e := range g.Edges {
 			if e.From >= 0 && e.From < n && e.To >= 0 && e.To < n && compOf[find(e.From)] == c {
 				sg.Edges = append(sg.Edges, LayoutEdge{From: local[e.From], To: local[e.To], LabelW: e.LabelW, LabelH: e.LabelH})
@@ -634,38 +628,20 @@ func (l *layouter) layoutPacked(g *LayoutGraph, lo LayoutOptions) *LayoutResult 
 		subs[c].res = Layout(sg, lo)
 	}
 	gap := lo.NodeSep
-	area, widest, rowW, rowH := 0.0, 0.0, 0.0, 0.0
+	area, widest := 0.0, 0.0
 	for _, s := range subs {
 		area += (s.res.Width + gap) * (s.res.Height + gap)
 		widest = math.Max(widest, s.res.Width)
-		rowW += s.res.Width + gap
-		rowH = math.Max(rowH, s.res.Height)
 	}
 	target := math.Max(widest, math.Sqrt(area*packAspect))
-	if rowW-gap <= target || rowW-gap <= rowH*packAspect {
-		// One row is not too wide: keep nomnoml's arrangement.
-		target = rowW
-	}
-	// Shelf packing in source order, each row centred.
-	type row struct {
-		items []*sub
-		w, h  float64
-	}
-	var rows []*row
-	cur := &row{}
-	for _, s := range subs {
-		if len(cur.items) > 0 && cur.w+gap+s.res.Width > target {
-			rows = append(rows, cur)
-			cur = &row{}
+	rows := shelves(subs, target, gap)
+	// Keep nomnoml's single row unless the rows come closer to the aimed shape.
+	if len(rows) > 1 {
+		one := shelves(subs, math.Inf(1), gap)
+		if aspectCost(one, gap) <= aspectCost(rows, gap) {
+			rows = one
 		}
-		if len(cur.items) > 0 {
-			cur.w += gap
-		}
-		cur.items = append(cur.items, s)
-		cur.w += s.res.Width
-		cur.h = math.Max(cur.h, s.res.Height)
 	}
-	rows = append(rows, cur)
 	out := &LayoutResult{Nodes: make([]LayoutNodePos, n), Edges: make([]LayoutEdgePath, len(g.Edges))}
 	for _, r := range rows {
 		out.Width = math.Max(out.Width, r.w)
@@ -828,4 +804,51 @@ func clipToShape(n *boxNode, end pt) pt {
 		}
 	}
 	return at(hi)
+}
+
+// packItem is one connected group laid out on its own.
+type packItem struct {
+	res   *LayoutResult
+	nodes []int
+	edges []int
+}
+
+type packRow struct {
+	items []*packItem
+	w, h  float64
+}
+
+// shelves fills rows left to right in source order, starting a new row past width.
+func shelves(items []*packItem, width, gap float64) []*packRow {
+	var rows []*packRow
+	cur := &packRow{}
+	for _, s := range items {
+		if len(cur.items) > 0 && cur.w+gap+s.res.Width > width {
+			rows = append(rows, cur)
+			cur = &packRow{}
+		}
+		if len(cur.items) > 0 {
+			cur.w += gap
+		}
+		cur.items = append(cur.items, s)
+		cur.w += s.res.Width
+		cur.h = math.Max(cur.h, s.res.Height)
+	}
+	return append(rows, cur)
+}
+
+// aspectCost is how far the packing's shape is from packAspect, in log scale.
+func aspectCost(rows []*packRow, gap float64) float64 {
+	w, h := 0.0, 0.0
+	for i, r := range rows {
+		w = math.Max(w, r.w)
+		h += r.h
+		if i > 0 {
+			h += gap
+		}
+	}
+	if w <= 0 || h <= 0 {
+		return 0
+	}
+	return math.Abs(math.Log(w / h / packAspect))
 }

@@ -6,8 +6,6 @@ import (
 	"html"
 	"image"
 	"image/color"
-	"image/draw"
-	"image/png"
 	"math"
 	"strconv"
 	"strings"
@@ -94,13 +92,21 @@ func (s *scene) addText(t string, x, y, em float64, st fontStyle, underline bool
 // maxPNGSide keeps photos within Telegram's limit (width + height <= 10000).
 const maxPNGSum = 10000
 
+// maxPNGPixels bounds the memory and time of one picture (24 MB of RGBA). A phone
+// shows a chat photo at 2560 pixels at most, so a map of a hundred checks still gets
+// its full useful resolution (about one pixel per unit, 16 px text).
+const maxPNGPixels = 6e6
+
 // pngScale is the pixel density: 2 pixels per diagram unit reads well on a phone.
 const pngScale = 2.0
 
 func (s *scene) png() ([]byte, error) {
 	scale := pngScale
-	if sum := (s.w + s.h) * scale; sum > maxPNGSum {
-		scale = maxPNGSum / (s.w + s.h)
+	if sum := (s.w + s.h) * scale; sum > maxPNGSum-2 {
+		scale = (maxPNGSum - 2) / (s.w + s.h)
+	}
+	if px := s.w * s.h * scale * scale; px > maxPNGPixels {
+		scale *= math.Sqrt(maxPNGPixels / px)
 	}
 	pw, ph := int(math.Ceil(s.w*scale)), int(math.Ceil(s.h*scale))
 	if pw < 1 {
@@ -114,36 +120,33 @@ func (s *scene) png() ([]byte, error) {
 	// the picture gets white behind it unless #background says otherwise.
 	bg := color.RGBA{255, 255, 255, 255}
 	if s.background.ok {
-		bg = s.background.rgb
+		// A translucent background is seen over white; the PNG stays opaque.
+		c := s.background.rgb
+		k := 255 - uint16(c.A)
+		bg = color.RGBA{uint8(uint16(c.R) + k), uint8(uint16(c.G) + k), uint8(uint16(c.B) + k), 255}
 	}
-	draw.Draw(img, img.Bounds(), &image.Uniform{C: bg}, image.Point{}, draw.Src)
+	// The drawing goes onto transparent pixels and the encoder lays it over bg: the
+	// same picture as painting bg first, without a pass over every pixel.
 	res := canvas.DPMM(scale)
 	ras := rasterizer.FromImage(img, res, canvas.LinearColorSpace{})
 	H := float64(ph) / scale
 	flip := canvas.Matrix{{1, 0, 0}, {0, -1, H}}
 	for _, it := range s.items {
 		if it.path != nil {
-			st := canvas.Style{StrokeCapper: canvas.RoundCap, StrokeJoiner: canvas.RoundJoin}
 			if it.fill.ok {
-				st.Fill = canvas.Paint{Color: it.fill.rgb}
+				ras.RenderPath(it.path, canvas.Style{Fill: canvas.Paint{Color: it.fill.rgb}}, flip)
 			}
 			if it.stroke.ok && it.width > 0 {
-				st.Stroke = canvas.Paint{Color: it.stroke.rgb}
-				st.StrokeWidth = it.width
-				if len(it.dash) > 0 {
-					st.StrokeCapper = canvas.ButtCap
-					st.Dashes = it.dash
-				}
+				outline := strokeOutline(it.path, it.width, it.dash, 0.1/scale)
+				ras.RenderPath(outline, canvas.Style{Fill: canvas.Paint{Color: it.stroke.rgb}}, flip)
 			}
-			ras.RenderPath(it.path, st, flip)
 			continue
 		}
 		s.drawTextPNG(ras, it, H)
 	}
 	ras.Close()
 	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	if err := enc.Encode(&buf, img); err != nil {
+	if err := encodeOpaquePNG(&buf, img, bg); err != nil {
 		return nil, fmt.Errorf("encode png: %w", err)
 	}
 	return buf.Bytes(), nil
@@ -303,4 +306,74 @@ func fontFamilies(f string) string {
 		out = append(out, x)
 	}
 	return strings.Join(out, ", ")
+}
+
+// strokeOutline turns a path into the area its stroke covers, with round joins and
+// caps: a quadrilateral per flattened segment and a disc per vertex, all wound the
+// same way so the rasterizer's non-zero rule unites them. This avoids the general
+// stroker's overlap removal, which dominated the drawing time of large maps.
+func strokeOutline(p *canvas.Path, width float64, dash []float64, tol float64) *canvas.Path {
+	if len(dash) > 0 {
+		p = p.Dash(0, dash...)
+	}
+	flat := p.Flatten(tol)
+	h := width / 2
+	out := &canvas.Path{}
+	quad := func(a, b canvas.Point) {
+		dx, dy := b.X-a.X, b.Y-a.Y
+		l := math.Hypot(dx, dy)
+		if l == 0 {
+			return
+		}
+		nx, ny := -dy/l*h, dx/l*h
+		// counter-clockwise: a-n, b-n, b+n, a+n
+		out.MoveTo(a.X-nx, a.Y-ny)
+		out.LineTo(b.X-nx, b.Y-ny)
+		out.LineTo(b.X+nx, b.Y+ny)
+		out.LineTo(a.X+nx, a.Y+ny)
+		out.Close()
+	}
+	disc := func(c canvas.Point) {
+		const n = 10
+		for i := 0; i < n; i++ {
+			a := 2 * math.Pi * float64(i) / n
+			x, y := c.X+h*math.Cos(a), c.Y+h*math.Sin(a)
+			if i == 0 {
+				out.MoveTo(x, y)
+			} else {
+				out.LineTo(x, y)
+			}
+		}
+		out.Close()
+	}
+	var start, prev canvas.Point
+	started := false
+	it := flat.Scanner()
+	for it.Scan() {
+		end := it.End()
+		switch it.Cmd() {
+		case canvas.MoveToCmd:
+			start, prev, started = end, end, true
+			disc(end)
+		case canvas.LineToCmd:
+			if started {
+				quad(prev, end)
+				disc(end)
+			}
+			prev = end
+		case canvas.CloseCmd:
+			if started {
+				quad(prev, start)
+			}
+			prev = start
+		default:
+			// Flatten leaves only lines; anything else is drawn as a straight segment.
+			if started {
+				quad(prev, end)
+				disc(end)
+			}
+			prev = end
+		}
+	}
+	return out
 }

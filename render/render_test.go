@@ -166,9 +166,9 @@ func goldenAbsDiff(a, b uint32) uint32 {
 
 // docsMapSource is the realistic status map shown in the README (docs/map.png).
 const docsMapSource = `#title: statusmap
-#.docker: fill=#e6f0fa
-#.tmux: fill=#efe8f8
-#.systemd: fill=#f6efe0
+#.docker: fill=#e6f0fa bold
+#.tmux: fill=#efe8f8 bold
+#.systemd: fill=#f6efe0 bold
 [<frame> 📦 fold|hetzner vds · debian 12|
   [<docker> 🐳 docker|
     [foldwrap] -> [postgres]
@@ -200,9 +200,9 @@ var docsMapLive = map[string]NodeStatus{
 	"notifier":     {Status: "ok", Lines: []string{"tmux · 3 windows"}},
 	"telegram api": {Status: "ok", Lines: []string{"180 ms"}},
 	"validators":   {Status: "ok", Lines: []string{"120 / 0", "up 100%"}},
-	"grani":        {Status: "error", Lines: []string{"ping: 100% loss"}},
-	"backup":       {Status: "paused", Lines: []string{"paused 2h"}},
-	"nas":          {Status: "skip", Lines: []string{"grani is down"}},
+	"grani":        {Status: "paused", Lines: []string{"paused 2h"}},
+	"backup":       {Status: "skip", Lines: []string{"nas is down"}},
+	"nas":          {Status: "error", Lines: []string{"ping: 100% loss", "since 09:12"}},
 	"gateway":      {Status: "ok", Lines: []string{"8 ms"}},
 	"tls cert":     {Status: "warn", Lines: []string{"expires in 9 days"}},
 }
