@@ -231,7 +231,18 @@ func (b *Bot) Run(ctx context.Context) error {
 		break
 	}
 
-	offset := 0
+	offset, confirmed := 0, 0
+	defer func() {
+		// Confirm what was handled, so a restart does not run the same commands again.
+		if offset > confirmed {
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+			defer cancel()
+			var none []tele.Update
+			if err := b.call(cctx, "getUpdates", map[string]any{"offset": offset, "timeout": 0, "limit": 1}, &none); err != nil {
+				b.log.Warn("confirming handled updates", "err", err)
+			}
+		}
+	}()
 	sem := make(chan struct{}, maxHandlers)
 	for ctx.Err() == nil {
 		var updates []tele.Update
@@ -249,6 +260,7 @@ func (b *Bot) Run(ctx context.Context) error {
 			}
 			continue
 		}
+		confirmed = offset
 		if backoff != 0 {
 			b.log.Info("telegram reachable again")
 			backoff = 0

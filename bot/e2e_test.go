@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"image"
 	"image/png"
 	"net"
 	"net/http"
@@ -344,6 +345,18 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantPlain(t, h.say(member, member, "/map mars"), "No host named mars. Hosts: fold.")
+
+		// A map beyond Telegram's photo limits (here a ratio over 20) goes as a document.
+		wide := pngBytes(t, 2100, 100)
+		h.bot.render = func(string, map[string]render.NodeStatus) ([]byte, error) { return wide, nil }
+		defer func() { h.bot.render = render.RenderPNG }()
+		m = h.say(member, member, "/map")
+		if m.Method != "sendDocument" || m.DocumentName != "statusmap.png" || !bytes.Equal(m.Document, wide) {
+			t.Fatalf("wide map: %s %q (%d bytes)", m.Method, m.DocumentName, len(m.Document))
+		}
+		if m.Caption != "<b>Status map</b> · 🔴 1 error · ✅ 2 ok" {
+			t.Fatalf("caption %q", m.Caption)
+		}
 	})
 
 	t.Run("history", func(t *testing.T) {
@@ -410,6 +423,15 @@ func TestEndToEnd(t *testing.T) {
 	if strings.Contains(h.logs.String(), "SECRET") {
 		t.Fatal("token in logs")
 	}
+}
+
+func pngBytes(t *testing.T, w, h int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, w, h))); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
 
 func TestHeartbeatPushURL(t *testing.T) {
