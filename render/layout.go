@@ -38,7 +38,7 @@ type LayoutOptions struct {
 	RankSep   float64 // gap between ranks of nodes
 	Ranker    string  // "network-simplex" (default), "tight-tree", "longest-path"
 	Acyclicer string  // "" (depth-first) or "greedy" (Eades–Lin–Smyth)
-	MinLen    int     // ranks between the ends of an edge (nomnoml's #gravity); 0 allows same-rank edges
+	MinLen    int     // ranks between the ends of an edge (nomnoml's #gravity); 0 draws ends half a rank apart
 }
 
 // DefaultLayoutOptions returns nomnoml's defaults: top to bottom, spacing 40, gravity 1.
@@ -126,7 +126,14 @@ func Layout(g *LayoutGraph, o LayoutOptions) *LayoutResult {
 	}
 
 	lyAcyclic(n, edges, o.Acyclicer == "greedy")
-	rank := lyRank(n, edges, 2*o.MinLen, o.Ranker)
+	// Every edge spans twice its length in ranks so that a dummy on its middle
+	// rank can hold its label; ranks are then half the rank gap apart. Gravity
+	// 0 keeps ends one such half rank apart, with no room for a label.
+	minlen := 2 * o.MinLen
+	if minlen == 0 {
+		minlen = 1
+	}
+	rank := lyRank(n, edges, minlen, o.Ranker)
 
 	lg := lyBuildLayered(n, lw, h, rank, edges)
 	lyOrder(lg)

@@ -20,8 +20,6 @@ type lyLayered struct {
 	layers [][]int
 	pos    []int // index within its layer
 
-	flat [][2]int // same-rank edges (real node pairs), by edge
-
 	x, y  []float64
 	rankY []float64 // centre line of each rank
 	rankH []float64 // tallest node of each rank
@@ -57,7 +55,6 @@ func lyBuildLayered(n int, w, h []float64, rank []int, edges []lyInEdge) *lyLaye
 		span := rv - ru
 		if span <= 0 {
 			e.chain = []int{e.from, e.to}
-			lg.flat = append(lg.flat, [2]int{e.from, e.to})
 			continue
 		}
 		mid := ru + span/2

@@ -201,8 +201,16 @@ func TestLayoutProperties(t *testing.T) {
 		{"bad input", &LayoutGraph{Nodes: []LayoutNode{{W: math.NaN(), H: -5}, {W: math.Inf(1), H: 3}, {W: 10, H: 10}},
 			Edges: []LayoutEdge{{From: 0, To: 7}, {From: -1, To: 1}, {From: 0, To: 2, LabelW: math.NaN()}}},
 			LayoutOptions{RankDir: "sideways", NodeSep: -3, RankSep: math.NaN(), MinLen: -2, Ranker: "bogus"}, nil},
-		{"same-rank edges with gravity 0", lyTestGraph(4, 40, 20, [2]int{0, 1}, [2]int{0, 2}, [2]int{0, 3}, [2]int{3, 1}),
-			LayoutOptions{NodeSep: 20, EdgeSep: 20, RankSep: 20, MinLen: 0}, nil},
+		{"gravity 0 keeps ends half a rank apart", lyTestGraph(4, 40, 20, [2]int{0, 1}, [2]int{0, 2}, [2]int{0, 3}, [2]int{3, 1}),
+			LayoutOptions{NodeSep: 20, EdgeSep: 20, RankSep: 20, MinLen: 0}, func(t *testing.T, g *LayoutGraph, r *LayoutResult) {
+				// 0 on top, 2 and 3 one half rank (20 high + 10) below, 1 below 3.
+				want := []float64{10, 70, 40, 40}
+				for i, y := range want {
+					if r.Nodes[i].Y != y {
+						t.Errorf("node %d at y %g, want %g", i, r.Nodes[i].Y, y)
+					}
+				}
+			}},
 		{"labels get room", &LayoutGraph{Nodes: lyTestGraph(3, 40, 20).Nodes,
 			Edges: []LayoutEdge{{From: 0, To: 1, LabelW: 60, LabelH: 16}, {From: 0, To: 2, LabelW: 60, LabelH: 16}}},
 			def, func(t *testing.T, g *LayoutGraph, r *LayoutResult) {
