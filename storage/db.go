@@ -41,7 +41,7 @@ type Options struct {
 
 	BusyTimeout   time.Duration // how long a write waits for a lock; default 5s
 	QueueSize     int           // results buffered before RecordResult drops; default 16384
-	BatchSize     int           // results per transaction; default 1000
+	BatchSize     int           // results per transaction; default 10000
 	FlushInterval time.Duration // longest a result waits in the batch; default 200ms
 	// MaintainInterval is how often the background job rolls up closed hours and days
 	// and prunes expired rows. Default 1m; negative disables the job (call Maintain).
@@ -150,7 +150,7 @@ func withDefaults(o Options) Options {
 		o.QueueSize = 16384
 	}
 	if o.BatchSize <= 0 {
-		o.BatchSize = 1000
+		o.BatchSize = 10000
 	}
 	if o.FlushInterval <= 0 {
 		o.FlushInterval = 200 * time.Millisecond
@@ -169,6 +169,7 @@ func dsn(path string, busy time.Duration, readOnly bool) string {
 	q.Set("_busy_timeout", strconv.FormatInt(busy.Milliseconds(), 10))
 	q.Set("_foreign_keys", "1")
 	q.Set("_synchronous", "NORMAL")
+	q.Set("_cache_size", "-32768") // KiB: the writer touches one leaf per check per batch
 	if readOnly {
 		q.Set("_query_only", "1")
 	} else {
