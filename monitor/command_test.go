@@ -236,3 +236,12 @@ func FuzzParsePerfdata(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkParsePerfdata(b *testing.B) {
+	s := "load1=11.200;;;0; scaled_load1=5.600;0.000;0.000;0; load5=8.950;;;0; 'queue len'=3;;;0;100 /=13669236736B;243497277849;257024904396;0;270552530944"
+	for b.Loop() {
+		if len(parsePerfdata(s)) != 5 {
+			b.Fatal("parse")
+		}
+	}
+}

@@ -151,3 +151,12 @@ func TestNewToken(t *testing.T) {
 		seen[tok] = true
 	}
 }
+
+func BenchmarkHeartbeatProbe(b *testing.B) {
+	h := NewHeartbeats(nil)
+	c := config.Check{Name: "job", Schedule: "*/5 * * * *", Grace: config.Duration(time.Minute)}
+	h.Record("job", Push{Kind: PushSuccess})
+	for b.Loop() {
+		h.Probe(context.Background(), &c, nil)
+	}
+}
