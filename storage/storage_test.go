@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -450,5 +451,46 @@ func TestRecordResultNeverBlocks(t *testing.T) {
 	}
 	if n := bytes.Count([]byte(logs.String()), []byte("queue full")); n != 1 {
 		t.Errorf("drop log lines: %d, want 1 (rate-limited)\n%s", n, logs.String())
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name, path, want string
+	}{
+		{"empty path", "", "empty path"},
+		{"directory", dir, "storage " + dir},
+		{"missing parent", filepath.Join(dir, "no", "such", "dir", "s.db"), "storage "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db, err := Open(context.Background(), tt.path, Options{MaintainInterval: -1})
+			if err == nil {
+				db.Close()
+				t.Fatal("Open succeeded")
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestUseAfterClose(t *testing.T) {
+	db := openTest(t, "", newClock(t0), nil)
+	db.RecordResult(result("a", t0, monitor.StatusOK, time.Millisecond), monitor.State{Name: "a"})
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	db.RecordResult(result("a", t0.Add(time.Minute), monitor.StatusOK, time.Millisecond), monitor.State{Name: "a"})
+	if err := db.Flush(context.Background()); err == nil {
+		t.Error("Flush after Close succeeded")
+	}
+	if st := db.Stats(); st.Written != 1 || st.Dropped != 1 {
+		t.Errorf("stats: %+v, want 1 written (flushed by Close) and 1 dropped", st)
 	}
 }
