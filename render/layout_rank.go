@@ -306,8 +306,13 @@ type lyNetSimplex struct {
 
 	parent, parentEdge []int
 	low, lim           []int
+	sum                []float64 // Σ net over each node's subtree
 	cut                []float64 // per edge (valid for tree edges)
 	nextLeave          int
+
+	stamp []int // visit marks of rebuild, by generation
+	gen   int
+	stack []struct{ v, next int }
 }
 
 func newLyNetSimplex(n int, es []lyREdge, rank []int) *lyNetSimplex {
@@ -387,30 +392,40 @@ func (ns *lyNetSimplex) feasibleTree() {
 // numbers and all cut values.
 func (ns *lyNetSimplex) buildTree() {
 	n := ns.n
-	if ns.parent == nil {
-		ns.parent = make([]int, n)
-		ns.parentEdge = make([]int, n)
-		ns.low = make([]int, n)
-		ns.lim = make([]int, n)
-		ns.cut = make([]float64, len(ns.es))
-	}
-	sum := make([]float64, n)
-	for i := range ns.parent {
-		ns.parent[i] = -2
-	}
-	type frame struct{ v, next int }
-	stack := []frame{{0, 0}}
+	ns.parent = make([]int, n)
+	ns.parentEdge = make([]int, n)
+	ns.low = make([]int, n)
+	ns.lim = make([]int, n)
+	ns.sum = make([]float64, n)
+	ns.stamp = make([]int, n)
+	ns.cut = make([]float64, len(ns.es))
 	ns.parent[0] = -1
 	ns.parentEdge[0] = -1
-	counter := 1
-	ns.low[0] = counter
+	ns.low[0] = 1
+	ns.rebuild(0)
+}
+
+// rebuild renumbers the subtree rooted at a and refreshes its parents, subtree
+// sums and cut values. An exchange changes nothing outside the subtree of the
+// lowest common ancestor of its cycle: there the node sets of all subtrees,
+// and so their cut values, stay the same, and the subtree keeps its range of
+// post-order numbers.
+func (ns *lyNetSimplex) rebuild(a int) {
+	ns.gen++
+	gen := ns.gen
+	type frame struct{ v, next int }
+	stack := ns.stack[:0]
+	stack = append(stack, frame{a, 0})
+	ns.stamp[a] = gen
+	ns.sum[a] = 0
+	counter := ns.low[a]
 	for len(stack) > 0 {
 		top := &stack[len(stack)-1]
 		v := top.v
 		if top.next < len(ns.adj[v]) {
 			ei := ns.adj[v][top.next]
 			top.next++
-			if !ns.inTree[ei] {
+			if !ns.inTree[ei] || ei == ns.parentEdge[v] {
 				continue
 			}
 			e := ns.es[ei]
@@ -418,30 +433,34 @@ func (ns *lyNetSimplex) buildTree() {
 			if w == v {
 				w = e.v
 			}
-			if ns.parent[w] != -2 {
+			if ns.stamp[w] == gen {
 				continue
 			}
+			ns.stamp[w] = gen
 			ns.parent[w] = v
 			ns.parentEdge[w] = ei
 			ns.low[w] = counter
+			ns.sum[w] = 0
 			stack = append(stack, frame{w, 0})
 			continue
 		}
 		// post-order
 		ns.lim[v] = counter
 		counter++
-		sum[v] += ns.net[v]
-		if p := ns.parent[v]; p >= 0 {
-			sum[p] += sum[v]
+		ns.sum[v] += ns.net[v]
+		if v != a {
+			p := ns.parent[v]
+			ns.sum[p] += ns.sum[v]
 			ei := ns.parentEdge[v]
 			if ns.es[ei].u == v {
-				ns.cut[ei] = sum[v]
+				ns.cut[ei] = ns.sum[v]
 			} else {
-				ns.cut[ei] = -sum[v]
+				ns.cut[ei] = -ns.sum[v]
 			}
 		}
 		stack = stack[:len(stack)-1]
 	}
+	ns.stack = stack
 }
 
 // inSubtree reports whether x lies in the subtree rooted at c.
@@ -495,15 +514,22 @@ func (ns *lyNetSimplex) optimise() {
 			delta = -delta
 		}
 		if delta != 0 {
+			// The subtree's nodes hold the post-order numbers low..lim of c.
 			for v := 0; v < ns.n; v++ {
 				if ns.inSubtree(v, c) {
 					ns.rank[v] += delta
 				}
 			}
 		}
+		// The lowest common ancestor of the entering edge's ends spans the cycle.
+		f := ns.es[enter]
+		top := f.u
+		for !ns.inSubtree(f.v, top) {
+			top = ns.parent[top]
+		}
 		ns.inTree[leave] = false
 		ns.inTree[enter] = true
-		ns.buildTree()
+		ns.rebuild(top)
 	}
 }
 
