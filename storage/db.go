@@ -6,11 +6,17 @@
 // file is in WAL mode so readers never wait for the writer. Growth is bounded by
 // retention: raw results, hourly rollups and daily rollups each have their own age
 // limit, enforced by Maintain (run every minute by Open unless disabled).
+//
+// Durability: a result is committed at most FlushInterval (200 ms) after RecordResult;
+// everything committed survives a killed process (WAL). A live backup is safe with
+// `sqlite3 statusmap.db ".backup copy.db"` or `VACUUM INTO 'copy.db'`; copying the file
+// alone while statusmap runs is not (the -wal file holds recent commits).
 package storage
 
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,7 +26,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+	"github.com/mattn/go-sqlite3"
 
 	"github.com/statusmap/statusmap/config"
 	"github.com/statusmap/statusmap/migrations"
@@ -96,10 +102,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		stop:      make(chan struct{}),
 		ids:       map[string]int64{},
 	}
-	var err error
-	if db.w, err = sql.Open("sqlite3", dsn(path, opt.BusyTimeout, false)); err != nil {
-		return nil, fmt.Errorf("storage %s: %w", path, err)
-	}
+	db.w = sql.OpenDB(connector{dsn(path, opt.BusyTimeout, false)})
 	db.w.SetMaxOpenConns(1)
 	db.w.SetMaxIdleConns(1)
 	db.w.SetConnMaxLifetime(0)
@@ -112,10 +115,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		db.w.Close()
 		return nil, fmt.Errorf("storage %s: %w", path, err)
 	}
-	if db.r, err = sql.Open("sqlite3", dsn(path, opt.BusyTimeout, true)); err != nil {
-		db.w.Close()
-		return nil, fmt.Errorf("storage %s: %w", path, err)
-	}
+	db.r = sql.OpenDB(connector{dsn(path, opt.BusyTimeout, true)})
 	db.r.SetMaxOpenConns(4)
 	db.r.SetMaxIdleConns(4)
 
@@ -178,6 +178,22 @@ func dsn(path string, busy time.Duration, readOnly bool) string {
 		q.Set("_txlock", "immediate")
 	}
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+// walLimit caps the -wal file kept after a checkpoint: a big transaction (a day's
+// rollup, a pruning batch) would otherwise leave the file at its largest size forever.
+const walLimit = 32 << 20
+
+// connector opens go-sqlite3 connections with the settings the DSN cannot carry.
+type connector struct{ dsn string }
+
+func (c connector) Connect(context.Context) (driver.Conn, error) { return c.Driver().Open(c.dsn) }
+
+func (c connector) Driver() driver.Driver {
+	return &sqlite3.SQLiteDriver{ConnectHook: func(conn *sqlite3.SQLiteConn) error {
+		_, err := conn.Exec(fmt.Sprintf("PRAGMA journal_size_limit = %d", walLimit), nil)
+		return err
+	}}
 }
 
 // Path returns the database file's path.

@@ -205,6 +205,10 @@ func TestReopenIsIdempotent(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "r.db")
 	for range 3 {
 		db := openTest(t, path, newClock(t0), nil)
+		var limit int64
+		if err := db.w.QueryRow(`PRAGMA journal_size_limit`).Scan(&limit); err != nil || limit != walLimit {
+			t.Errorf("journal_size_limit %d %v, want %d", limit, err, walLimit)
+		}
 		if err := db.Close(); err != nil {
 			t.Fatal(err)
 		}
