@@ -4,6 +4,7 @@ package render
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -50,6 +51,28 @@ func benchDiagram(n int) (string, map[string]NodeStatus) {
 		b.WriteString("]\n")
 	}
 	return b.String(), live
+}
+
+// TestBenchSources keeps testdata/bench/ (the sources bench.mjs times through
+// nomnoml) equal to what the benchmarks render; -update rewrites them.
+func TestBenchSources(t *testing.T) {
+	for _, n := range []int{20, 100, 500} {
+		src, _ := benchDiagram(n)
+		path := fmt.Sprintf("testdata/bench/nodes-%d.nomnoml", n)
+		if goldenUpdating() {
+			if err := os.MkdirAll("testdata/bench", 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		got, err := os.ReadFile(path)
+		if err != nil || string(got) != src {
+			t.Errorf("%s is stale (err %v): run with -update", path, err)
+		}
+	}
 }
 
 func TestBenchDiagramSize(t *testing.T) {

@@ -64,7 +64,13 @@ type sceneItem struct {
 	underline bool
 	anchor    textAnchor
 	color     paint
-	class     string
+
+	// group markers: a node's drawing is wrapped in <g data-name=... data-status=...>
+	// in SVG, so a page can find a node to recolour it or to show its detail.
+	groupOpen  bool
+	groupClose bool
+	name       string
+	status     string
 }
 
 type scene struct {
@@ -80,6 +86,14 @@ func (s *scene) addPath(p *canvas.Path, fill, stroke paint, width float64, dash 
 		return
 	}
 	s.items = append(s.items, sceneItem{path: p, fill: fill, stroke: stroke, width: width, dash: dash, join: true})
+}
+
+func (s *scene) openGroup(name, status string) {
+	s.items = append(s.items, sceneItem{groupOpen: true, name: name, status: status})
+}
+
+func (s *scene) closeGroup() {
+	s.items = append(s.items, sceneItem{groupClose: true})
 }
 
 func (s *scene) addText(t string, x, y, em float64, st fontStyle, underline bool, anchor textAnchor, col paint) {
@@ -132,6 +146,9 @@ func (s *scene) png() ([]byte, error) {
 	H := float64(ph) / scale
 	flip := canvas.Matrix{{1, 0, 0}, {0, -1, H}}
 	for _, it := range s.items {
+		if it.groupOpen || it.groupClose {
+			continue
+		}
 		if it.path != nil {
 			if it.fill.ok {
 				ras.RenderPath(it.path, canvas.Style{Fill: canvas.Paint{Color: it.fill.rgb}}, flip)
@@ -175,8 +192,6 @@ func (s *scene) drawTextPNG(ras *rasterizer.Rasterizer, it sceneItem, H float64)
 			sx := size / float64(b.Dx())
 			sy := sx
 			bottom := it.y + 0.2*it.em
-			top := bottom - float64(b.Dy())*sy
-			_ = top
 			cp := image.NewRGBA(b)
 			copy(cp.Pix, img.Pix)
 			m := canvas.Identity.Translate(gx, H-bottom).Scale(sx, sy)
@@ -255,6 +270,18 @@ func (s *scene) svg(title string) []byte {
 		fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="%s"/>`+"\n", s.background.attr())
 	}
 	for _, it := range s.items {
+		if it.groupOpen {
+			fmt.Fprintf(&b, `<g class="node" data-name="%s"`, html.EscapeString(it.name))
+			if it.status != "" {
+				fmt.Fprintf(&b, ` data-status="%s"`, it.status)
+			}
+			b.WriteString(">\n")
+			continue
+		}
+		if it.groupClose {
+			b.WriteString("</g>\n")
+			continue
+		}
 		if it.path != nil {
 			fmt.Fprintf(&b, `<path d="%s" fill="%s"%s`, svgPath(it.path), it.fill.attr(), it.fill.opacity("fill-opacity"))
 			if it.stroke.ok && it.width > 0 {

@@ -431,3 +431,27 @@ func FuzzRenderSVG(f *testing.F) {
 		}
 	})
 }
+
+func TestSVGNodeGroups(t *testing.T) {
+	svg, err := RenderSVG("[<frame> host|[api]->[db]]\n[plain]", map[string]NodeStatus{"db": {Status: "error"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(svg)
+	for _, want := range []string{`<g class="node" data-name="host">`, `<g class="node" data-name="api">`,
+		`<g class="node" data-name="db" data-status="error">`, `<g class="node" data-name="plain">`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("svg lacks %s", want)
+		}
+	}
+	if strings.Count(s, "<g ") != strings.Count(s, "</g>") {
+		t.Error("unbalanced groups")
+	}
+	// The host group holds its children.
+	host := strings.Index(s, `data-name="host"`)
+	api := strings.Index(s, `data-name="api"`)
+	plain := strings.Index(s, `data-name="plain"`)
+	if !(host < api && strings.Count(s[host:api], "</g>") == 0) || plain < 0 {
+		t.Error("api is not inside host")
+	}
+}

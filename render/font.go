@@ -154,6 +154,7 @@ type fontSet struct {
 	emoji   *emojiFont
 	missing []string
 	loaded  []string
+	err     error
 }
 
 // sharedFonts is loaded once per process: parsing the CJK collection costs ~100 ms and
@@ -165,8 +166,10 @@ func loadFontSet(read func(string) ([]byte, error)) *fontSet {
 	for i, b := range [][]byte{goregular.TTF, gobold.TTF, goitalic.TTF, gobolditalic.TTF} {
 		f, err := parseOutlineFont("Go", b, 0)
 		if err != nil {
-			// The embedded fonts are part of the binary; failing to parse them is a build defect.
-			panic(err)
+			// The embedded fonts are part of the binary; this is a build defect, reported
+			// by every render call instead of crashing the process.
+			fs.err = err
+			return fs
 		}
 		fs.goFonts[i] = f
 	}

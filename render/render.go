@@ -32,6 +32,9 @@ const maxNodes = 5000
 
 func buildScene(src string, live map[string]NodeStatus) (*scene, *drawOpts, error) {
 	fs := sharedFonts()
+	if fs.err != nil {
+		return nil, nil, fmt.Errorf("render: %w", fs.err)
+	}
 	d, err := Parse(src)
 	if err != nil {
 		return nil, nil, err

@@ -153,6 +153,8 @@ func (d *drawer) node(n *boxNode, ox, oy float64, level int, dir string) {
 		dash = d.dash()
 	}
 	lw := d.lw()
+	d.sc.openGroup(n.id, n.status)
+	defer d.sc.closeGroup()
 	shape := func(p *canvas.Path) { d.sc.addPath(p, fill, stroke, lw, dash) }
 	strokeOnly := func(p *canvas.Path) { d.sc.addPath(p, paint{}, stroke, lw, dash) }
 	fillOnly := func(p *canvas.Path) { d.sc.addPath(p, fill, paint{}, 0, nil) }
