@@ -4,10 +4,12 @@ import "time"
 
 // Clock is the time source of the alerter. Every wait (grouping, backoff, rate limits,
 // retry_after, reminders) goes through it, so tests can run ten minutes of outage in
-// milliseconds.
+// milliseconds. Timers are set for a moment, not a duration: every wait here is a
+// deadline, and a simulated clock then cannot stretch a wait that was computed just
+// before it moved.
 type Clock interface {
 	Now() time.Time
-	NewTimer(d time.Duration) Timer
+	TimerAt(deadline time.Time) Timer
 }
 
 // Timer is a one-shot timer of a Clock.
@@ -22,8 +24,10 @@ type RealClock struct{}
 // Now returns time.Now().
 func (RealClock) Now() time.Time { return time.Now() }
 
-// NewTimer returns a time.Timer.
-func (RealClock) NewTimer(d time.Duration) Timer { return realTimer{time.NewTimer(d)} }
+// TimerAt returns a time.Timer that fires at deadline.
+func (RealClock) TimerAt(deadline time.Time) Timer {
+	return realTimer{time.NewTimer(time.Until(deadline))}
+}
 
 type realTimer struct{ t *time.Timer }
 

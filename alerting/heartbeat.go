@@ -17,8 +17,11 @@ import (
 // not stuck (the last delivery attempt did not fail). An external dead-man's switch then
 // notices when statusmap dies, hangs, or cannot alert.
 func (a *Alerter) heartbeat(ctx context.Context) {
+	withheld := ""
+	next := a.clock.Now()
 	for {
-		t := a.clock.NewTimer(heartbeatEvery)
+		next = maxTime(next.Add(heartbeatEvery), a.clock.Now()) // no burst of pings after a stall
+		t := a.clock.TimerAt(next)
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -30,8 +33,16 @@ func (a *Alerter) heartbeat(ctx context.Context) {
 			continue
 		}
 		now := a.clock.Now()
-		if why := a.roundProblem(now); why != "" {
-			a.log.Warn("alerting: heartbeat withheld", "because", why)
+		why := a.roundProblem(now)
+		if why != withheld { // log changes, not every minute
+			if why != "" {
+				a.log.Warn("alerting: heartbeat withheld", "because", why)
+			} else {
+				a.log.Info("alerting: heartbeat resumed")
+			}
+			withheld = why
+		}
+		if why != "" {
 			continue
 		}
 		if err := a.ping(ctx, url); err != nil && ctx.Err() == nil {

@@ -52,8 +52,7 @@ func (a *Alerter) deliver(ctx context.Context) {
 		if progressed {
 			continue
 		}
-		now := a.clock.Now()
-		t := a.clock.NewTimer(max(next.Sub(now), 0))
+		t := a.clock.TimerAt(next)
 		select {
 		case <-ctx.Done():
 			t.Stop()

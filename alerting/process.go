@@ -66,8 +66,7 @@ func (a *Alerter) process(ctx context.Context) {
 		}
 		now := a.clock.Now()
 		a.due(ctx, now)
-		wait := a.nextWake(now).Sub(now)
-		t := a.clock.NewTimer(wait)
+		t := a.clock.TimerAt(a.nextWake(now))
 		select {
 		case <-ctx.Done():
 			t.Stop()
