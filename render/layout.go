@@ -77,6 +77,12 @@ const lyLoopMinReach = 10
 // Layout places the graph's nodes and routes its edges. It never fails: bad
 // sizes count as 0, edges naming missing nodes get no points.
 func Layout(g *LayoutGraph, o LayoutOptions) *LayoutResult {
+	res, _ := lyLayout(g, o)
+	return res
+}
+
+// lyLayout is Layout that also returns the layered graph (nil for no nodes).
+func lyLayout(g *LayoutGraph, o LayoutOptions) (*LayoutResult, *lyLayered) {
 	if g == nil {
 		g = &LayoutGraph{}
 	}
@@ -85,7 +91,7 @@ func Layout(g *LayoutGraph, o LayoutOptions) *LayoutResult {
 	n := len(g.Nodes)
 	res := &LayoutResult{Nodes: make([]LayoutNodePos, n), Edges: make([]LayoutEdgePath, len(g.Edges))}
 	if n == 0 {
-		return res
+		return res, nil
 	}
 
 	// Internal coordinates are always top to bottom; LR swaps sizes in and points out.
@@ -141,10 +147,11 @@ func Layout(g *LayoutGraph, o LayoutOptions) *LayoutResult {
 	lyPositionX(lg, o.NodeSep, o.EdgeSep)
 
 	// Routing in internal coordinates.
+	ports := lyPorts(lg, edges, w)
 	paths := make([][]LayoutPoint, len(g.Edges))
 	labels := make([]LayoutPoint, len(g.Edges))
 	for ei := range edges {
-		paths[edges[ei].orig], labels[edges[ei].orig] = lyRoute(lg, &edges[ei], w, h)
+		paths[edges[ei].orig], labels[edges[ei].orig] = lyRoute(lg, &edges[ei], w, h, ports[ei])
 	}
 	for i, e := range g.Edges {
 		if e.From >= 0 && e.From < n && e.From == e.To {
@@ -201,7 +208,7 @@ func Layout(g *LayoutGraph, o LayoutOptions) *LayoutResult {
 	if lr {
 		res.Width, res.Height = res.Height, res.Width
 	}
-	return res
+	return res, lg
 }
 
 // lyInEdge is an input edge between two distinct nodes, possibly reversed to break cycles.

@@ -294,47 +294,80 @@ func (lg *lyLayered) alignAndCompact(downward, right bool, marked map[int64]bool
 	return x
 }
 
+// lyPortGap is the distance between neighbouring edge ends on a node's side.
+const lyPortGap = 10
+
+// lyPorts spreads the ends of the edges leaving each node's bottom (and
+// entering its top) along that side, in the order of the nodes they lead to,
+// so that the edges of one node never cross each other. It returns the x of
+// each edge's start and end.
+func lyPorts(lg *lyLayered, edges []lyInEdge, w []float64) [][2]float64 {
+	ports := make([][2]float64, len(edges))
+	type end struct {
+		edge, key int
+	}
+	bottom := make([][]end, lg.nReal)
+	top := make([][]end, lg.nReal)
+	for i := range edges {
+		c := edges[i].chain
+		s, t := c[0], c[len(c)-1]
+		if lg.rank[s] == lg.rank[t] {
+			ports[i] = [2]float64{lg.x[s], lg.x[t]}
+			continue
+		}
+		bottom[s] = append(bottom[s], end{i, lg.pos[c[1]]})
+		top[t] = append(top[t], end{i, lg.pos[c[len(c)-2]]})
+	}
+	spread := func(v int, ends []end, side int) {
+		slices.SortFunc(ends, func(a, b end) int {
+			if a.key != b.key {
+				return a.key - b.key
+			}
+			return a.edge - b.edge
+		})
+		k := len(ends)
+		step := 0.0
+		if k > 1 {
+			step = math.Min(lyPortGap, w[v]*2/3/float64(k-1))
+		}
+		for i, e := range ends {
+			ports[e.edge][side] = lg.x[v] + (float64(i)-float64(k-1)/2)*step
+		}
+	}
+	for v := 0; v < lg.nReal; v++ {
+		spread(v, bottom[v], 0)
+		spread(v, top[v], 1)
+	}
+	return ports
+}
+
 // lyRoute turns an edge's chain of layered nodes into a polyline from the
-// border of its start node to the border of its end node. Where a straight
-// segment would cut through another node of a rank, the route runs vertically
-// through that rank's band instead.
-func lyRoute(lg *lyLayered, e *lyInEdge, w, h []float64) ([]LayoutPoint, LayoutPoint) {
+// border of its start node to the border of its end node. Inside the band of
+// a rank (as tall as its tallest node) the route runs vertically: below a
+// port of the start node, through each dummy, above a port of the end node.
+// It only runs diagonally in the empty gaps between bands. So it never enters
+// another node, and two routes cross exactly where their order changes from
+// one rank to the next, which is what ordering minimises.
+func lyRoute(lg *lyLayered, e *lyInEdge, w, h []float64, port [2]float64) ([]LayoutPoint, LayoutPoint) {
 	s, t := e.chain[0], e.chain[len(e.chain)-1]
-	cs := LayoutPoint{lg.x[s], lg.y[s]}
-	ct := LayoutPoint{lg.x[t], lg.y[t]}
-	var pts []LayoutPoint
 	rs, rt := lg.rank[s], lg.rank[t]
+	var pts []LayoutPoint
 	if rs == rt {
-		pts = lg.routeFlat(s, t, cs, ct, h)
+		// Ranking never puts both ends on one rank; should it happen, a
+		// straight line is the answer.
+		cs := LayoutPoint{lg.x[s], lg.y[s]}
+		ct := LayoutPoint{lg.x[t], lg.y[t]}
+		pts = []LayoutPoint{lyClip(cs, w[s], h[s], ct), lyClip(ct, w[t], h[t], cs)}
 	} else {
-		var mid []LayoutPoint
+		sx, tx := port[0], port[1]
+		pts = append(pts, LayoutPoint{sx, lg.y[s] + h[s]/2}, LayoutPoint{sx, lg.rankY[rs] + lg.rankH[rs]/2})
 		for _, d := range e.chain[1 : len(e.chain)-1] {
 			r := lg.rank[d]
 			px := lg.x[d] - lg.w[d]/2 // a label's room lies right of its edge
-			if lg.rankH[r] > 0 {
-				mid = append(mid, LayoutPoint{px, lg.rankY[r] - lg.rankH[r]/2}, LayoutPoint{px, lg.rankY[r] + lg.rankH[r]/2})
-			} else {
-				mid = append(mid, LayoutPoint{px, lg.y[d]})
-			}
+			pts = append(pts, LayoutPoint{px, lg.rankY[r] - lg.rankH[r]/2}, LayoutPoint{px, lg.rankY[r] + lg.rankH[r]/2})
 		}
-		next := ct
-		if len(mid) > 0 {
-			next = mid[0]
-		}
-		pts = append(pts, cs)
-		exit := LayoutPoint{cs.X, lg.rankY[rs] + lg.rankH[rs]/2}
-		if lg.segmentHitsRank(cs, next, rs, s, t) {
-			pts = append(pts, exit)
-		}
-		pts = append(pts, mid...)
-		prev := pts[len(pts)-1]
-		if lg.segmentHitsRank(prev, ct, rt, s, t) {
-			pts = append(pts, LayoutPoint{ct.X, lg.rankY[rt] - lg.rankH[rt]/2})
-		}
-		pts = append(pts, ct)
+		pts = append(pts, LayoutPoint{tx, lg.rankY[rt] - lg.rankH[rt]/2}, LayoutPoint{tx, lg.y[t] - h[t]/2})
 	}
-	pts[0] = lyClip(cs, w[s], h[s], pts[1])
-	pts[len(pts)-1] = lyClip(ct, w[t], h[t], pts[len(pts)-2])
 	pts = lyDedupe(pts)
 	var label LayoutPoint
 	if e.labelNode >= 0 {
@@ -346,31 +379,6 @@ func lyRoute(lg *lyLayered, e *lyInEdge, w, h []float64) ([]LayoutPoint, LayoutP
 		slices.Reverse(pts)
 	}
 	return pts, label
-}
-
-// routeFlat joins two nodes of one rank: straight when nothing stands between
-// them, else below the rank's band.
-func (lg *lyLayered) routeFlat(s, t int, cs, ct LayoutPoint, h []float64) []LayoutPoint {
-	if !lg.segmentHitsRank(cs, ct, lg.rank[s], s, t) {
-		return []LayoutPoint{cs, ct}
-	}
-	r := lg.rank[s]
-	below := lg.rankY[r] + lg.rankH[r]/2 + 4
-	return []LayoutPoint{cs, {cs.X, below}, {ct.X, below}, ct}
-}
-
-// segmentHitsRank reports whether the segment a-b enters a node of rank r
-// other than s and t.
-func (lg *lyLayered) segmentHitsRank(a, b LayoutPoint, r, s, t int) bool {
-	for _, v := range lg.layers[r] {
-		if v == s || v == t || (lg.w[v] == 0 && lg.h[v] == 0) {
-			continue
-		}
-		if lySegmentInRect(a, b, lg.x[v], lg.y[v], lg.w[v], lg.h[v]) {
-			return true
-		}
-	}
-	return false
 }
 
 // lyClip moves the centre c of a w×h rectangle to where the segment towards p
