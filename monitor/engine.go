@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
@@ -82,6 +83,7 @@ type Engine struct {
 
 	// runCtx parents every run; it is cancelled only when Stop's deadline passes.
 	runCtx    context.Context
+	queue     *runQueue
 	cancelRun context.CancelFunc
 	inflight  sync.WaitGroup
 
@@ -96,11 +98,13 @@ type Engine struct {
 
 // entry is one check inside the engine. spec and state are guarded by Engine.mu.
 type entry struct {
-	spec     config.Check
+	spec     *config.Check // replaced, never changed: probes and views share it
+	cache    probeCache    // what a probe prepared from sp (parsed URL, rules, ...)
 	state    State
 	job      gocron.Job
 	run      chan struct{} // capacity 1: held while the check runs (no overlapping runs)
 	queued   chan struct{} // capacity 1: a push-triggered run is pending
+	pending  atomic.Bool   // queued for the workers
 	prePause Status
 	resume   *time.Timer
 	token    string
@@ -123,6 +127,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		checks:   make(map[string]*entry),
 		byToken:  make(map[string]string),
 		stopCh:   make(chan struct{}),
+		queue:    newRunQueue(),
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
@@ -226,7 +231,6 @@ func (e *Engine) effective(c config.Check) config.Check {
 
 func (e *Engine) newEntry(c config.Check) *entry {
 	ent := &entry{
-		spec:   c,
 		run:    make(chan struct{}, 1),
 		queued: make(chan struct{}, 1),
 		state: State{
@@ -235,12 +239,19 @@ func (e *Engine) newEntry(c config.Check) *entry {
 			Extra:  mergeExtra(c.Extra, nil),
 		},
 	}
+	ent.setSpec(c)
 	if c.Paused {
 		ent.prePause = StatusUnknown
 		ent.state.Status = StatusPaused
 		ent.state.Paused = true
 	}
 	return ent
+}
+
+// setSpec replaces the spec; the copy probes see is replaced, never changed. Callers hold
+// e.mu (or own ent).
+func (ent *entry) setSpec(c config.Check) {
+	ent.spec = &c
 }
 
 // restore makes a stored state the starting state of ent (restart without amnesia).
@@ -276,7 +287,7 @@ func (e *Engine) assignTokens() {
 		if ent.spec.Type != "heartbeat" || ent.token != "" {
 			continue
 		}
-		ent.token = e.tokenFor(ent.spec)
+		ent.token = e.tokenFor(*ent.spec)
 		e.byToken[ent.token] = name
 	}
 }
@@ -313,6 +324,9 @@ func (e *Engine) Start(ctx context.Context) error {
 	s.Start()
 	e.sched = s
 	e.started = true
+	for range cap(e.sem) {
+		go e.worker()
+	}
 	names := slices.Sorted(maps.Keys(e.checks))
 	for _, name := range names {
 		if err := ctx.Err(); err != nil {
@@ -348,9 +362,8 @@ func (e *Engine) schedule(ent *entry) error {
 	}
 	job, err := e.sched.NewJob(
 		gocron.DurationJob(interval),
-		gocron.NewTask(func() { e.runScheduled(name) }),
+		gocron.NewTask(func() { e.enqueue(name) }),
 		gocron.WithName(name),
-		gocron.WithSingletonMode(gocron.LimitModeReschedule),
 		gocron.WithStartAt(start),
 	)
 	if err != nil {
@@ -384,6 +397,7 @@ func (e *Engine) Stop(ctx context.Context) error {
 	}
 	e.stopped = true
 	close(e.stopCh)
+	e.queue.close()
 	for _, ent := range e.checks {
 		if ent.resume != nil {
 			ent.resume.Stop()
@@ -428,26 +442,49 @@ func (e *Engine) begin(name string) (*entry, error) {
 	return ent, nil
 }
 
-// runScheduled is a job's task: one run unless paused or already running.
-func (e *Engine) runScheduled(name string) {
-	ent, err := e.begin(name)
-	if err != nil {
-		return
-	}
-	defer e.inflight.Done()
+// enqueue is a job's task. It never blocks the scheduler: it queues the check for the
+// workers unless it is paused or already queued. Under overload a check is queued at most
+// once, so late ticks coalesce instead of piling up goroutines.
+func (e *Engine) enqueue(name string) {
 	e.mu.RLock()
-	paused := ent.state.Paused
+	ent, ok := e.checks[name]
+	skip := !ok || e.stopped || ent.state.Paused
 	e.mu.RUnlock()
-	if paused {
+	if skip || !ent.pending.CompareAndSwap(false, true) {
 		return
 	}
-	select {
-	case ent.run <- struct{}{}:
-	default:
-		return // a manual run is in progress: this tick is covered by it
+	e.queue.push(ent)
+}
+
+// worker runs queued checks until the queue is closed. Concurrency workers run; the
+// semaphore bounds them together with manual runs.
+func (e *Engine) worker() {
+	for {
+		ent := e.queue.pop()
+		if ent == nil {
+			return
+		}
+		ent.pending.Store(false)
+		if _, err := e.begin(ent.spec.Name); err != nil {
+			continue
+		}
+		var overran atomic.Bool
+		select {
+		case ent.run <- struct{}{}:
+			// Scheduled runs end by their own timeout; they need no cancellable parent.
+			_, _ = e.execute(context.Background(), ent, func() {
+				// This worker is stuck in a probe that ignores its deadline: replace it.
+				overran.Store(true)
+				go e.worker()
+			})
+			<-ent.run
+		default: // a manual run is in progress: this tick is covered by it
+		}
+		e.inflight.Done()
+		if overran.Load() {
+			return
+		}
 	}
-	defer func() { <-ent.run }()
-	_, _ = e.execute(e.runCtx, ent)
 }
 
 // RunNow runs one check at once (waiting for a run in progress to end) and returns its result.
@@ -463,7 +500,7 @@ func (e *Engine) RunNow(ctx context.Context, name string) (Result, error) {
 		return Result{}, fmt.Errorf("check %q: %w", name, ctx.Err())
 	}
 	defer func() { <-ent.run }()
-	return e.execute(ctx, ent)
+	return e.execute(ctx, ent, nil)
 }
 
 // trigger queues one asynchronous run of a check (pushes, resumes); queued runs coalesce.
@@ -492,10 +529,11 @@ func (e *Engine) trigger(name string) {
 
 // execute runs ent's probe under the concurrency bound and its timeout, judges the result
 // and hands it to the sinks. The caller holds ent.run.
-func (e *Engine) execute(parent context.Context, ent *entry) (Result, error) {
+func (e *Engine) execute(parent context.Context, ent *entry, onOverrun func()) (Result, error) {
 	e.mu.RLock()
-	spec := ent.spec
+	sp := ent.spec
 	e.mu.RUnlock()
+	spec := sp
 
 	select {
 	case e.sem <- struct{}{}:
@@ -504,10 +542,10 @@ func (e *Engine) execute(parent context.Context, ent *entry) (Result, error) {
 	case <-e.stopCh:
 		return Result{}, fmt.Errorf("check %q: engine stopped", spec.Name)
 	}
-	released := false
+	var held atomic.Bool
+	held.Store(true)
 	release := func() {
-		if !released {
-			released = true
+		if held.CompareAndSwap(true, false) {
 			<-e.sem
 		}
 	}
@@ -517,28 +555,23 @@ func (e *Engine) execute(parent context.Context, ent *entry) (Result, error) {
 	timeout := spec.Timeout.D()
 	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
+	ctx = context.WithValue(ctx, probeCacheKey{}, &ent.cache)
 	log := NewRunLog(time.Now())
 	probe := e.probes[spec.Type]
 
-	start := time.Now()
-	done := make(chan Outcome, 1)
-	go func() { done <- safeProbe(ctx, probe, &spec, log) }()
-	var out Outcome
-	select {
-	case out = <-done:
-	case <-ctx.Done():
-		// The probe should return now; if it ignores its deadline, free the slot for others.
-		t := time.NewTimer(overrunGrace)
-		select {
-		case out = <-done:
-			t.Stop()
-		case <-t.C:
-			release()
-			e.log.Warn("probe ignores its deadline", "check", spec.Name, "type", spec.Type)
-			out = <-done
+	// Probes honour ctx; one that does not must not hold a concurrency slot (and a worker)
+	// forever: past the deadline and a grace the slot is given back to the other checks.
+	watchdog := time.AfterFunc(timeout+overrunGrace, func() {
+		release()
+		e.log.Warn("probe ignores its deadline", "check", spec.Name, "type", spec.Type)
+		if onOverrun != nil {
+			onOverrun()
 		}
-	}
+	})
+	start := time.Now()
+	out := safeProbe(ctx, probe, sp, log)
 	elapsed := time.Since(start)
+	watchdog.Stop()
 	release()
 
 	if out.Status == "" {
@@ -634,6 +667,12 @@ func (e *Engine) emit(ev Event) {
 // mergeExtra overlays a run's facts on the static extra (the run's value wins: it is fresher).
 // Maps are never changed after they are stored, so views may share them.
 func mergeExtra(static, run map[string]string) map[string]string {
+	switch {
+	case len(run) == 0 && static != nil:
+		return static
+	case len(static) == 0 && run != nil:
+		return run
+	}
 	out := make(map[string]string, len(static)+len(run))
 	maps.Copy(out, static)
 	maps.Copy(out, run)
@@ -707,7 +746,7 @@ func (e *Engine) Snapshot() []CheckView {
 	e.mu.RLock()
 	out := make([]CheckView, 0, len(e.checks))
 	for _, ent := range e.checks {
-		out = append(out, CheckView{Spec: ent.spec, State: ent.state})
+		out = append(out, CheckView{Spec: *ent.spec, State: ent.state})
 	}
 	e.mu.RUnlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].Spec.Name < out[j].Spec.Name })
@@ -722,7 +761,7 @@ func (e *Engine) Get(name string) (CheckView, bool) {
 	if !ok {
 		return CheckView{}, false
 	}
-	return CheckView{Spec: ent.spec, State: ent.state}, true
+	return CheckView{Spec: *ent.spec, State: ent.state}, true
 }
 
 // HeartbeatToken returns the push token of a heartbeat check (for /check and push URLs).
@@ -945,13 +984,13 @@ func (e *Engine) Reload(cfg *config.Config) error {
 		if ent.spec.Source == SourceChat {
 			e.log.Warn("config check replaces the check added from chat", "check", c.Name)
 		}
-		if sameSpec(ent.spec, c) {
-			ent.spec = c // Pos may have moved
+		if sameSpec(*ent.spec, c) {
+			ent.setSpec(c) // Pos may have moved
 			continue
 		}
 		changed++
 		prev := ent.spec
-		ent.spec = c
+		ent.setSpec(c)
 		ent.state.Extra = mergeExtra(c.Extra, passedExtra(ent.state.Last))
 		if prev.Type == "heartbeat" && (c.Type != "heartbeat" || prev.Token != c.Token) && ent.token != "" {
 			delete(e.byToken, ent.token)
@@ -1014,4 +1053,89 @@ func boolPtr(b *bool) string {
 		return "nil"
 	}
 	return fmt.Sprint(*b)
+}
+
+// runQueue is the FIFO of checks due to run. Each check is in it at most once.
+type runQueue struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	items  []*entry
+	head   int
+	closed bool
+}
+
+func newRunQueue() *runQueue {
+	q := &runQueue{}
+	q.cond = sync.NewCond(&q.mu)
+	return q
+}
+
+func (q *runQueue) push(ent *entry) {
+	q.mu.Lock()
+	if !q.closed {
+		q.items = append(q.items, ent)
+		q.cond.Signal()
+	}
+	q.mu.Unlock()
+}
+
+// pop waits for a check; nil once the queue is closed.
+func (q *runQueue) pop() *entry {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for q.head == len(q.items) && !q.closed {
+		q.cond.Wait()
+	}
+	if q.closed {
+		return nil
+	}
+	ent := q.items[q.head]
+	q.items[q.head] = nil
+	q.head++
+	if q.head == len(q.items) {
+		q.items, q.head = q.items[:0], 0
+	} else if q.head > 1024 && q.head*2 > len(q.items) {
+		n := copy(q.items, q.items[q.head:])
+		clear(q.items[n:])
+		q.items, q.head = q.items[:n], 0
+	}
+	return ent
+}
+
+func (q *runQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.items, q.head = nil, 0
+	q.cond.Broadcast()
+	q.mu.Unlock()
+}
+
+// probeCacheKey carries a check's probeCache in a run's context, so a probe can keep what it
+// prepared from the spec (parsed URL, headers, rules) across runs of the same check.
+type probeCacheKey struct{}
+
+// probeCache holds one value prepared for one spec pointer.
+type probeCache struct {
+	mu   sync.Mutex
+	spec *config.Check
+	val  any
+}
+
+// cached returns the value prepared for c in this run's check, building it when the spec
+// changed. Without a cache in ctx (a probe called directly) it just builds.
+func cached[T any](ctx context.Context, c *config.Check, build func(*config.Check) T) T {
+	pc, _ := ctx.Value(probeCacheKey{}).(*probeCache)
+	if pc == nil {
+		return build(c)
+	}
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if pc.spec == c {
+		if v, ok := pc.val.(T); ok {
+			return v
+		}
+	}
+	v := build(c)
+	pc.spec, pc.val = c, v
+	return v
 }

@@ -631,3 +631,28 @@ func TestTypesMatchConfig(t *testing.T) {
 		t.Fatalf("monitor types %v, config types %v", got, want)
 	}
 }
+
+func TestEngineReloadChangedTarget(t *testing.T) {
+	srv := testHTTPServer(t)
+	c := httpCheck("api", srv.URL+"/status/503")
+	c.FailureThreshold = 1
+	e, s := newTestEngine(t, &config.Config{Checks: []config.Check{c}}, Options{})
+	if r, _ := e.RunNow(context.Background(), "api"); r.Reason != "HTTP 503, want 2xx" {
+		t.Fatalf("first run %+v", r)
+	}
+	c.URL = srv.URL + "/ok"
+	if err := e.Reload(&config.Config{Checks: []config.Check{c}}); err != nil {
+		t.Fatal(err)
+	}
+	// The prepared request is rebuilt from the new spec.
+	if r, _ := e.RunNow(context.Background(), "api"); r.Status != StatusOK {
+		t.Fatalf("after reload %+v", r)
+	}
+	v, _ := e.Get("api")
+	if v.State.Status != StatusOK || v.State.FailCount != 1 || v.Spec.URL != srv.URL+"/ok" {
+		t.Fatalf("state %+v spec %s", v.State, v.Spec.URL)
+	}
+	if evs := s.eventsFor("api"); len(evs) != 2 || evs[1].From != StatusError || evs[1].To != StatusOK {
+		t.Fatalf("events %+v", evs)
+	}
+}

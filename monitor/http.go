@@ -74,39 +74,28 @@ func boolOr(b *bool, def bool) bool {
 
 // probeHTTP is the http (alias api) check.
 func (h *httpProber) probe(ctx context.Context, c *config.Check, log *RunLog) Outcome {
-	method := strings.ToUpper(c.Method)
-	if method == "" {
-		method = http.MethodGet
+	p := cached(ctx, c, prepareHTTP)
+	if p.err != "" {
+		return Outcome{Status: StatusError, Reason: p.err}
 	}
-	follow := boolOr(c.FollowRedirects, true)
-	verify := boolOr(c.TLSVerify, true)
 	var body io.Reader
 	if c.Body != "" {
 		body = strings.NewReader(c.Body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.URL, body)
+	req, err := http.NewRequestWithContext(ctx, p.method, "", body)
 	if err != nil {
-		// The error quotes the URL, which may hold credentials: say what is wrong without it.
-		return Outcome{Status: StatusError, Reason: "invalid url or method"}
+		return Outcome{Status: StatusError, Reason: "invalid method"}
 	}
-	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-		return Outcome{Status: StatusError, Reason: fmt.Sprintf("url scheme %q: want http or https", req.URL.Scheme)}
-	}
-	req.Header.Set("User-Agent", "statusmap")
-	for k, v := range c.Headers {
-		if strings.EqualFold(k, "Host") {
-			req.Host = v
-			continue
-		}
-		req.Header.Set(k, v)
-	}
+	// Shared, read-only between runs: the client never changes a request's URL or headers.
+	req.URL, req.Host, req.Header = p.url, p.host, p.header
 	ins, nof := 0, 0
-	if !verify {
+	if !p.verify {
 		ins = 1
 	}
-	if !follow {
+	if !p.follow {
 		nof = 1
 	}
+	method, follow := p.method, p.follow
 	log.Printf("%s %s", method, redactURL(req.URL))
 
 	start := time.Now()
@@ -169,10 +158,13 @@ func (h *httpProber) probe(ctx context.Context, c *config.Check, log *RunLog) Ou
 			}
 			log.Printf("extract: body is not JSON: %s", jsonErrText(err))
 		} else {
-			if reason := checkJSON(doc, e.JSON, e.JSONFields); reason != "" {
+			if p.rulesErr != "" {
+				return fail(p.rulesErr)
+			}
+			if reason := checkJSON(doc, p.rules, p.fields); reason != "" {
 				return fail(reason)
 			}
-			out.Extra = extractFields(doc, c.Extract, log)
+			out.Extra = extractFields(doc, p.extract, log)
 		}
 	}
 
@@ -226,47 +218,127 @@ func (h *httpProber) regexp(p string) (*regexp.Regexp, error) {
 	return re, nil
 }
 
-// checkJSON applies the json rules, then the required fields; "" when all pass.
-func checkJSON(doc any, rules, fields []string) string {
-	for _, src := range rules {
+// httpPrep is what an http check needs that does not change between runs.
+type httpPrep struct {
+	err            string // the spec cannot run: the reason
+	method         string
+	url            *url.URL
+	host           string
+	header         http.Header
+	follow, verify bool
+	rules          []jsonRule
+	fields         []jsonField
+	extract        []extractField
+	rulesErr       string // a bad json rule or field: reported when the body is JSON
+}
+
+type jsonField struct {
+	raw  string
+	path []pathStep
+}
+
+type extractField struct {
+	key, raw string
+	path     []pathStep
+	err      string
+}
+
+func prepareHTTP(c *config.Check) *httpPrep {
+	p := &httpPrep{
+		method: strings.ToUpper(c.Method),
+		follow: boolOr(c.FollowRedirects, true),
+		verify: boolOr(c.TLSVerify, true),
+		header: make(http.Header, len(c.Headers)+1),
+	}
+	if p.method == "" {
+		p.method = http.MethodGet
+	}
+	u, err := url.Parse(c.URL)
+	if err != nil {
+		// The error quotes the URL, which may hold credentials: say what is wrong without it.
+		p.err = "invalid url"
+		return p
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		p.err = fmt.Sprintf("url scheme %q: want http or https", u.Scheme)
+		return p
+	}
+	if u.Host == "" {
+		p.err = "url has no host"
+		return p
+	}
+	p.url, p.host = u, u.Host
+	p.header.Set("User-Agent", "statusmap")
+	for k, v := range c.Headers {
+		if strings.EqualFold(k, "Host") {
+			p.host = v
+			continue
+		}
+		p.header.Set(k, v)
+	}
+	for _, src := range c.Expect.JSON {
 		r, err := parseJSONRule(src)
 		if err != nil {
-			return err.Error()
+			p.rulesErr = err.Error()
+			break
 		}
+		p.rules = append(p.rules, r)
+	}
+	for _, f := range c.Expect.JSONFields {
+		f = strings.TrimSpace(f)
+		steps, rest, err := parsePath(f)
+		if err != nil || strings.TrimSpace(rest) != "" {
+			if p.rulesErr == "" {
+				p.rulesErr = fmt.Sprintf("json_fields %q: not a path like $.a.b[0]", f)
+			}
+			continue
+		}
+		p.fields = append(p.fields, jsonField{raw: f, path: steps})
+	}
+	for k, src := range c.Extract {
+		src = strings.TrimSpace(src)
+		steps, rest, err := parsePath(src)
+		ef := extractField{key: k, raw: src, path: steps}
+		if err != nil || strings.TrimSpace(rest) != "" {
+			ef.err = fmt.Sprintf("extract %s: %q is not a path like $.a.b[0]", k, src)
+		}
+		p.extract = append(p.extract, ef)
+	}
+	return p
+}
+
+// checkJSON applies the json rules, then the required fields; "" when all pass.
+func checkJSON(doc any, rules []jsonRule, fields []jsonField) string {
+	for _, r := range rules {
 		if reason := r.check(doc); reason != "" {
 			return reason
 		}
 	}
 	for _, f := range fields {
-		steps, rest, err := parsePath(strings.TrimSpace(f))
-		if err != nil || strings.TrimSpace(rest) != "" {
-			return fmt.Sprintf("json_fields %q: not a path like $.a.b[0]", f)
-		}
-		if _, ok := lookup(doc, steps); !ok {
-			return strings.TrimSpace(f) + " missing"
+		if _, ok := lookup(doc, f.path); !ok {
+			return f.raw + " missing"
 		}
 	}
 	return ""
 }
 
-// extractFields copies JSON values into extra (key -> path); missing paths are logged.
-func extractFields(doc any, extract map[string]string, log *RunLog) map[string]string {
+// extractFields copies JSON values into extra; missing paths are logged.
+func extractFields(doc any, extract []extractField, log *RunLog) map[string]string {
 	if len(extract) == 0 {
 		return nil
 	}
 	out := make(map[string]string, len(extract))
-	for k, p := range extract {
-		steps, rest, err := parsePath(strings.TrimSpace(p))
-		if err != nil || strings.TrimSpace(rest) != "" {
-			log.Printf("extract %s: %q is not a path like $.a.b[0]", k, p)
+	for _, f := range extract {
+		if f.err != "" {
+			log.Printf("%s", f.err)
 			continue
 		}
-		v, ok := lookup(doc, steps)
+		v, ok := lookup(doc, f.path)
 		if !ok {
-			log.Printf("extract %s: %s missing", k, p)
+			log.Printf("extract %s: %s missing", f.key, f.raw)
 			continue
 		}
-		out[k] = clipValue(extractText(v))
+		out[f.key] = clipValue(extractText(v))
 	}
 	return out
 }

@@ -97,7 +97,7 @@ func TestHTTPProbe(t *testing.T) {
 		{name: "body bounded", check: config.Check{URL: "/big", Expect: config.Expect{BodyContains: "END"}}, status: StatusError, reason: `body does not contain "END"`},
 		{name: "timeout", check: config.Check{URL: "/hang", Timeout: config.Duration(300 * time.Millisecond)}, status: StatusError, reason: "timeout after 300ms"},
 		{name: "bad scheme", check: config.Check{URL: "ftp://127.0.0.1/"}, status: StatusError, reason: `url scheme "ftp": want http or https`},
-		{name: "unparsable url keeps secrets out", check: config.Check{URL: "http://user:s3cret@[::1/"}, status: StatusError, reason: "invalid url or method"},
+		{name: "unparsable url keeps secrets out", check: config.Check{URL: "http://user:s3cret@[::1/"}, status: StatusError, reason: "invalid url"},
 	}
 	h := newHTTPProber()
 	for _, tt := range tests {
