@@ -158,6 +158,29 @@ func TestLayoutProperties(t *testing.T) {
 				}
 			}
 		}},
+		{"fan is balanced under its root", lyTestGraph(4, 40, 20, [2]int{0, 1}, [2]int{0, 2}, [2]int{0, 3}), def,
+			func(t *testing.T, g *LayoutGraph, r *LayoutResult) {
+				n := r.Nodes
+				if n[0].X != n[2].X || n[2].X-n[1].X != n[3].X-n[2].X || n[1].X >= n[2].X {
+					t.Errorf("root at %g over children at %g %g %g", n[0].X, n[1].X, n[2].X, n[3].X)
+				}
+			}},
+		{"long edge runs straight beside a chain", lyTestGraph(5, 60, 20,
+			[2]int{0, 1}, [2]int{1, 2}, [2]int{2, 3}, [2]int{3, 4}, [2]int{0, 4}), def,
+			func(t *testing.T, g *LayoutGraph, r *LayoutResult) {
+				p := r.Edges[4].Points
+				// Port stubs at both ends, one vertical line through the dummies between.
+				inner := p[2 : len(p)-2]
+				for _, q := range inner {
+					if q.X != inner[0].X {
+						t.Errorf("long edge bends between its ends: %v", p)
+						break
+					}
+				}
+				if len(inner) < 6 {
+					t.Errorf("long edge has too few points: %v", p)
+				}
+			}},
 		{"K3,3 crosses 9 times", lyTestGraph(6, 40, 20,
 			[2]int{0, 3}, [2]int{0, 4}, [2]int{0, 5}, [2]int{1, 3}, [2]int{1, 4}, [2]int{1, 5}, [2]int{2, 3}, [2]int{2, 4}, [2]int{2, 5}),
 			def, func(t *testing.T, g *LayoutGraph, r *LayoutResult) {
