@@ -109,7 +109,7 @@ var t0 = time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
 // harness runs an Alerter with the real parts: SQLite storage, the engine, the bot and the
 // Bot API fake. Only the clock is simulated.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	clk    *fakeClock
 	cfg    *config.Config
 	eng    *monitor.Engine
@@ -135,7 +135,7 @@ func parseConfig(t testing.TB, src string) *config.Config {
 }
 
 // newHarness builds everything for the config; restore gives the engine's starting states.
-func newHarness(t *testing.T, cfgSrc string, restore map[string]monitor.State) *harness {
+func newHarness(t testing.TB, cfgSrc string, restore map[string]monitor.State) *harness {
 	t.Helper()
 	h := &harness{t: t, clk: newFakeClock(t0), logs: &syncBuffer{}, done: make(chan struct{})}
 	h.log = slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

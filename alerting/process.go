@@ -51,7 +51,10 @@ func (a *Alerter) state(name string) *checkState {
 }
 
 // process is the event loop: events, group flushes, recoveries and the periodic tick.
-func (a *Alerter) process(ctx context.Context) {
+func (a *Alerter) process(runCtx context.Context) {
+	// Store writes finish even during shutdown: an incident or an outbox row cut in half
+	// by a cancel would be an alert lost. Each is a short SQLite statement.
+	ctx := context.WithoutCancel(runCtx)
 	a.restore(ctx)
 	for {
 		a.mu.Lock()
@@ -68,7 +71,7 @@ func (a *Alerter) process(ctx context.Context) {
 		a.due(ctx, now)
 		t := a.clock.TimerAt(a.nextWake(now))
 		select {
-		case <-ctx.Done():
+		case <-runCtx.Done():
 			t.Stop()
 			return
 		case <-a.wake:
