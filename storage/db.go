@@ -74,7 +74,8 @@ type DB struct {
 	idMu sync.Mutex
 	ids  map[string]int64 // check name -> check_names.id
 
-	maintMu sync.Mutex // one Maintain at a time
+	maintMu   sync.Mutex // one Maintain at a time
+	lastPrune time.Time  // guarded by maintMu
 
 	dropped      atomic.Int64
 	written      atomic.Int64

@@ -88,6 +88,7 @@ func TestRollupsUptimeSeriesAndRetention(t *testing.T) {
 	ctx := context.Background()
 	now := start.Add(10 * 24 * time.Hour) // on an hour boundary: window heads are whole hours
 	clk.Set(now)
+	db.lastPrune = time.Time{} // the last pass was a minute ago; pruning waits pruneEvery otherwise
 	if err := db.Maintain(ctx); err != nil {
 		t.Fatal(err)
 	}
