@@ -1,8 +1,8 @@
 package render
 
 import (
+	"cmp"
 	"slices"
-	"sort"
 )
 
 // The layered graph after normalisation, and crossing reduction on it.
@@ -142,7 +142,7 @@ func (lg *lyLayered) initOrder() {
 		starts = append(starts, v)
 	}
 	// Top ranks first so that trees grow downwards from their roots.
-	sort.SliceStable(starts, func(a, b int) bool { return lg.rank[starts[a]] < lg.rank[starts[b]] })
+	slices.SortStableFunc(starts, func(a, b int) int { return lg.rank[a] - lg.rank[b] })
 	var stack []int
 	for _, s := range starts {
 		if seen[s] {
@@ -227,7 +227,7 @@ func (lg *lyLayered) sweep(down, useMedian, biasRight bool) {
 		if biasRight {
 			slices.Reverse(movable)
 		}
-		sort.SliceStable(movable, func(a, b int) bool { return movable[a].key < movable[b].key })
+		slices.SortStableFunc(movable, func(a, b keyed) int { return cmp.Compare(a.key, b.key) })
 		m := 0
 		for i := range layer {
 			if fixed[i] {
