@@ -55,7 +55,9 @@ func mapFor(eng *monitor.Engine) MapFunc {
 	}
 }
 
-func newHarness(t *testing.T) *harness {
+// newHarness starts a real engine, store and renderer behind the bot and the Bot API fake;
+// prep runs on the store before the bot starts.
+func newHarness(t *testing.T, prep ...func(*storage.DB)) *harness {
 	t.Helper()
 	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "fine") }))
 	t.Cleanup(ok.Close)
@@ -114,6 +116,9 @@ checks:
 	t.Cleanup(func() { eng.Stop(context.Background()) })
 	eng.RunAll(ctx)
 
+	for _, p := range prep {
+		p(db)
+	}
 	fake := tgfake.New(testToken)
 	t.Cleanup(fake.Close)
 	tcfg := config.Telegram{Token: testToken, APIURL: fake.URL(), Allowed: []int64{admin, member, group}, Admins: []int64{admin}}
@@ -447,5 +452,19 @@ func TestHeartbeatPushURL(t *testing.T) {
 	m := h.say(admin, admin, "/check backup")
 	if !strings.Contains(m.Plain, "push URL http://127.0.0.1:9004/push/"+tok) {
 		t.Fatalf("/check backup:\n%s", m.Plain)
+	}
+}
+
+// A mute set before a restart is still announced when it ends, in the alert chats.
+func TestRestoredMuteExpiryAnnounced(t *testing.T) {
+	h := newHarness(t, func(db *storage.DB) {
+		if err := db.SetMute(context.Background(), "api", time.Now().Add(300*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	for _, chat := range []int64{admin, member, group} {
+		if _, err := h.fake.WaitFor(chat, 10*time.Second, func(m tgfake.Message) bool { return m.Plain == "🔔 mute of api expired" }); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -118,6 +118,10 @@ type Server struct {
 	knownChats  map[int64]bool
 	strictChats bool
 	files       map[string][]byte
+	limits      bool
+	sendTimes   map[int64][]time.Time // per chat, for the rate limits
+	allSends    []time.Time
+	violations  int
 }
 
 type injected struct {
@@ -139,6 +143,7 @@ func New(token string) *Server {
 		calls:      map[string]int{},
 		knownChats: map[int64]bool{},
 		files:      map[string][]byte{},
+		sendTimes:  map[int64][]time.Time{},
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
@@ -195,6 +200,59 @@ func (s *Server) Storm(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stormUntil = time.Now().Add(d)
+}
+
+// EnforceRateLimits makes the fake answer 429 like Telegram when the bot sends faster
+// than its documented limits: more than one message a second to a private chat, more than
+// 20 a minute to a group (negative id), more than 30 a second overall. Off by default.
+func (s *Server) EnforceRateLimits(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.limits = on
+}
+
+// Violations counts the sends refused by EnforceRateLimits.
+func (s *Server) Violations() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.violations
+}
+
+// rateLimitLocked records a send to chatID, or refuses it when over a limit.
+func (s *Server) rateLimitLocked(chatID int64) error {
+	if !s.limits {
+		return nil
+	}
+	now := time.Now()
+	keep := func(ts []time.Time, window time.Duration) []time.Time {
+		i := 0
+		for i < len(ts) && now.Sub(ts[i]) >= window {
+			i++
+		}
+		return ts[i:]
+	}
+	window, max := time.Second, 1
+	if chatID < 0 {
+		window, max = time.Minute, 20
+	}
+	chat := keep(s.sendTimes[chatID], window)
+	s.allSends = keep(s.allSends, time.Second)
+	var wait time.Duration
+	switch {
+	case len(chat) >= max:
+		wait = window - now.Sub(chat[0])
+	case len(s.allSends) >= 30:
+		wait = time.Second - now.Sub(s.allSends[0])
+	}
+	if wait > 0 {
+		s.violations++
+		s.sendTimes[chatID] = chat
+		after := int((wait + time.Second - 1) / time.Second)
+		return &apiError{code: 429, desc: fmt.Sprintf("Too Many Requests: retry after %d", after), retryAfter: after}
+	}
+	s.sendTimes[chatID] = append(chat, now)
+	s.allSends = append(s.allSends, now)
+	return nil
 }
 
 // RequireKnownChats makes sends to chats that never wrote to the bot fail with
@@ -804,6 +862,9 @@ func (s *Server) sendMessage(p map[string]string) (any, error) {
 	if err := s.checkChatLocked(chatID); err != nil {
 		return nil, err
 	}
+	if err := s.rateLimitLocked(chatID); err != nil {
+		return nil, err
+	}
 	m := &Message{ChatID: chatID, Method: "sendMessage", Text: p["text"], Plain: plain, ParseMode: p["parse_mode"], Buttons: buttons}
 	s.storeLocked(m)
 	return s.messageJSONLocked(m), nil
@@ -880,6 +941,9 @@ func (s *Server) sendFile(method string, p map[string]string, files map[string]u
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.checkChatLocked(chatID); err != nil {
+		return nil, err
+	}
+	if err := s.rateLimitLocked(chatID); err != nil {
 		return nil, err
 	}
 	s.storeLocked(m)

@@ -421,3 +421,38 @@ func TestParseHTMLEntities(t *testing.T) {
 		}
 	}
 }
+
+func TestRateLimits(t *testing.T) {
+	s := New(token)
+	defer s.Close()
+	b := newBot(t, s, token)
+	s.EnforceRateLimits(true)
+	if _, err := b.Send(&tele.Chat{ID: 42}, "one"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := b.Send(&tele.Chat{ID: 42}, "two")
+	var fe tele.FloodError
+	if !errors.As(err, &fe) || fe.RetryAfter != 1 {
+		t.Fatalf("second message in a second: %#v", err)
+	}
+	// Another chat is not affected.
+	if _, err := b.Send(&tele.Chat{ID: 43}, "x"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	if _, err := b.Send(&tele.Chat{ID: 42}, "two"); err != nil {
+		t.Fatalf("after a second: %v", err)
+	}
+	// Groups take 20 a minute.
+	for i := 0; i < 20; i++ {
+		if _, err := b.Send(&tele.Chat{ID: -7}, "g"); err != nil {
+			t.Fatalf("group message %d: %v", i, err)
+		}
+	}
+	if _, err := b.Send(&tele.Chat{ID: -7}, "g"); !errors.As(err, &fe) || fe.RetryAfter < 59 {
+		t.Fatalf("21st group message: %#v", err)
+	}
+	if s.Violations() != 2 || len(s.Sent(42)) != 2 || len(s.Sent(-7)) != 20 {
+		t.Fatalf("violations %d, sent %d/%d", s.Violations(), len(s.Sent(42)), len(s.Sent(-7)))
+	}
+}
