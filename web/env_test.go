@@ -63,6 +63,7 @@ type envOpts struct {
 	start    bool // schedule the checks
 	health   func() (bool, time.Time)
 	noStore  bool
+	yaml     string // more checks, as YAML list items
 }
 
 type env struct {
@@ -107,6 +108,7 @@ func newEnv(t testing.TB, o envOpts) *env {
     host: fold
 `, e.targets["api"].srv.URL, e.targets["app"].srv.URL)
 	}
+	b.WriteString(o.yaml)
 	var shared *target
 	for i := range o.checks {
 		if shared == nil {
