@@ -98,6 +98,7 @@ type Engine struct {
 
 // entry is one check inside the engine. spec and state are guarded by Engine.mu.
 type entry struct {
+	name     string        // never changes
 	spec     *config.Check // replaced, never changed: probes and views share it
 	cache    probeCache    // what a probe prepared from sp (parsed URL, rules, ...)
 	state    State
@@ -251,6 +252,7 @@ func (e *Engine) newEntry(c config.Check) *entry {
 // setSpec replaces the spec; the copy probes see is replaced, never changed. Callers hold
 // e.mu (or own ent).
 func (ent *entry) setSpec(c config.Check) {
+	ent.name = c.Name
 	ent.spec = &c
 }
 
@@ -465,7 +467,7 @@ func (e *Engine) worker() {
 			return
 		}
 		ent.pending.Store(false)
-		if _, err := e.begin(ent.spec.Name); err != nil {
+		if _, err := e.begin(ent.name); err != nil {
 			continue
 		}
 		var overran atomic.Bool
@@ -508,6 +510,10 @@ func (e *Engine) trigger(name string) {
 	e.mu.RLock()
 	ent, ok := e.checks[name]
 	live := e.started && !e.stopped
+	var timeout time.Duration
+	if ok {
+		timeout = ent.spec.Timeout.D()
+	}
 	e.mu.RUnlock()
 	if !ok || !live {
 		return
@@ -518,7 +524,7 @@ func (e *Engine) trigger(name string) {
 		return
 	}
 	go func() {
-		ctx, cancel := context.WithTimeout(e.runCtx, ent.spec.Timeout.D()+time.Minute)
+		ctx, cancel := context.WithTimeout(e.runCtx, timeout+time.Minute)
 		defer cancel()
 		<-ent.queued
 		if _, err := e.RunNow(ctx, name); err != nil {
