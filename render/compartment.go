@@ -47,6 +47,7 @@ type boxNode struct {
 	w, h     float64
 	status   string  // "" when not live
 	icon     float64 // lollipop and socket: size of the drawn icon
+	tabW     float64 // package: width of the tab above the body
 	dir      string  // direction of the compartment holding the node
 }
 
@@ -500,6 +501,13 @@ func (l *layouter) size(n *boxNode) {
 		}
 	case "table":
 		l.sizeTable(n)
+	case "package":
+		n.w, n.h = W, H
+		stack(n, 0, 0, line)
+		n.tabW = n.w / 2
+		if len(n.parts) > 0 && len(n.parts[0].lines) > 0 {
+			n.tabW = math.Min(n.w, l.textWidth(n.parts[0].lines[0], false)+2*o.padding)
+		}
 	default:
 		n.w, n.h = W, H
 		stack(n, 0, 0, line)
@@ -778,6 +786,14 @@ func insideShape(n *boxNode, q pt) (bool, bool) {
 		return dx*dx+dy*dy <= r*r, true
 	case "rhomb":
 		return math.Abs(dx)/(n.w/2)+math.Abs(dy)/(n.h/2) <= 1, true
+	case "package":
+		if len(n.parts) == 0 {
+			return false, false
+		}
+		hh := n.parts[0].h
+		inBody := math.Abs(dx) <= n.w/2 && dy >= -n.h/2+hh && dy <= n.h/2
+		inTab := dx >= -n.w/2 && dx <= -n.w/2+n.tabW && dy >= -n.h/2 && dy <= -n.h/2+hh
+		return inBody || inTab, true
 	}
 	return false, false
 }

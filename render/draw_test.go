@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"errors"
 	"image"
 	"image/color"
 	"os"
@@ -453,5 +454,36 @@ func TestSVGNodeGroups(t *testing.T) {
 	plain := strings.Index(s, `data-name="plain"`)
 	if !(host < api && strings.Count(s[host:api], "</g>") == 0) || plain < 0 {
 		t.Error("api is not inside host")
+	}
+}
+
+// TestConcurrentRenders shares the font caches between goroutines, as the bot and
+// the web page do.
+func TestConcurrentRenders(t *testing.T) {
+	src := "[📦 foldwrap] -> [数据库]\n[Сервер] -> [📦 foldwrap]"
+	want, err := RenderSVG(src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		go func(i int) {
+			var err error
+			if i%2 == 0 {
+				_, err = RenderPNG(src, map[string]NodeStatus{"foldwrap": {Status: "ok"}})
+			} else {
+				var got []byte
+				got, err = RenderSVG(src, nil)
+				if err == nil && !bytes.Equal(got, want) {
+					err = errors.New("svg differs between runs")
+				}
+			}
+			errs <- err
+		}(i)
+	}
+	for i := 0; i < 8; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }

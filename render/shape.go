@@ -200,12 +200,9 @@ func (d *drawer) node(n *boxNode, ox, oy float64, level int, dir string) {
 		strokeOnly(d.poly([]pt{{x + n.w - pad, y}, {x + n.w - pad, y + pad}, {x + n.w, y + pad}}, 0, 0, false))
 	case "package":
 		hh := 0.0
-		tabW := n.w / 2
+		tabW := n.tabW
 		if len(n.parts) > 0 {
 			hh = n.parts[0].h
-			if len(n.parts[0].lines) > 0 {
-				tabW = math.Min(n.w, d.sc.fonts.textWidth(n.parts[0].lines[0], styleRegular, o.fontSize*4/3)+2*pad)
-			}
 		}
 		shape(canvas.Rectangle(n.w*d.z, (n.h-hh)*d.z).Translate(x*d.z, (y+hh)*d.z))
 		shape(d.poly([]pt{{x, y + hh}, {x, y}, {x + tabW, y}, {x + tabW, y + hh}}, 0, 0, true))
@@ -229,9 +226,11 @@ func (d *drawer) node(n *boxNode, ox, oy float64, level int, dir string) {
 	case "sender":
 		shape(d.poly([]pt{{x, y}, {x + n.w - pad, y}, {x + n.w, cy}, {x + n.w - pad, y + n.h}, {x, y + n.h}}, 0, 0, true))
 	case "socket":
+		// The convex side faces where the edge comes from: the top half top to
+		// bottom, the left half left to right (nomnoml's arcs).
 		a0, a1 := math.Pi, 2*math.Pi
 		if dir != "TB" {
-			a0, a1 = math.Pi/2, -math.Pi/2
+			a0, a1 = math.Pi/2, 3*math.Pi/2
 		}
 		strokeOnly(d.arc(cx, cy, n.icon/2, n.icon/2, a0, a1))
 	case "start":
