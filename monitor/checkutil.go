@@ -60,7 +60,11 @@ func redact(s string, secrets ...string) string {
 // timedOut reports whether err (or the context) ended because the deadline passed, and
 // says after how long when the deadline is known.
 func timedOut(ctx context.Context, err error, start time.Time) (string, bool) {
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) || isNetTimeout(err) {
+	// A driver's own I/O deadline may fire a moment before ctx does; at the deadline it is
+	// the same timeout.
+	dl, hasDL := ctx.Deadline()
+	atDeadline := hasDL && time.Until(dl) < 50*time.Millisecond
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) || isNetTimeout(err) || atDeadline {
 		return fmt.Sprintf("timed out after %s", fmtAge(time.Since(start).Round(time.Millisecond))), true
 	}
 	return "", false

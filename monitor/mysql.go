@@ -28,9 +28,12 @@ func probeMySQL(ctx context.Context, c *config.Check, log *RunLog) Outcome {
 		return checkFailed("mysql: bad dsn: %s", redact(err.Error(), c.DSN))
 	}
 	secrets := []string{c.DSN, cfg.Passwd}
+	// The driver would print I/O errors to stderr; the reason line already carries them.
+	cfg.Logger = &mysql.NopLogger{}
 	// The driver's own timeouts back up ctx: a half-open connection must not outlive the run.
 	if dl, ok := ctx.Deadline(); ok {
-		d := time.Until(dl)
+		// A little past ctx's deadline, so the driver's ctx watcher reports the timeout.
+		d := time.Until(dl) + 500*time.Millisecond
 		if cfg.Timeout == 0 || cfg.Timeout > d {
 			cfg.Timeout = d
 		}
