@@ -87,21 +87,45 @@ func lyBuildLayered(n int, w, h []float64, rank []int, edges []lyInEdge) *lyLaye
 }
 
 // lyOrder orders every layer to reduce edge crossings: an initial order by
-// depth-first search, then alternating down and up sweeps placing nodes at the
-// barycenter (or median) of their neighbours, each sweep followed by
-// transposition of neighbours; the order with the fewest crossings is kept.
+// depth-first search (downwards from the top, and for graphs of modest size
+// also upwards from the bottom), then alternating down and up sweeps placing
+// nodes at the barycenter (then the median) of their neighbours, each sweep
+// followed by transposition of neighbours; the order with the fewest
+// crossings is kept.
 func lyOrder(lg *lyLayered) {
-	lg.initOrder()
+	// Large graphs get less search: the effort grows with the layered size.
+	maxIter, maxStale := 48, 8
+	large := len(lg.w) > lyLargeLayered
+	if large {
+		maxIter, maxStale = 24, 4
+	}
+	lg.initOrder(false)
 	best := lg.crossings()
 	bestLayers := lg.copyLayers()
-	if best > 0 {
+	starts := [][][]int{bestLayers}
+	if best > 0 && !large {
+		lg.initOrder(true)
+		if c := lg.crossings(); c < best {
+			best, bestLayers = c, lg.copyLayers()
+		}
+		starts = append(starts, lg.copyLayers())
+	}
+	for _, start := range starts {
 		for _, useMedian := range []bool{false, true} {
-			lg.restore(bestLayers)
+			if best == 0 {
+				break
+			}
+			// The barycenter run starts from the initial order, the median
+			// run refines the best order found so far.
+			if useMedian {
+				lg.restore(bestLayers)
+			} else {
+				lg.restore(start)
+			}
 			stale := 0
-			for iter := 0; iter < 24 && stale < 4 && best > 0; iter++ {
-				down := iter%2 == 0
-				lg.sweep(down, useMedian, iter%4 >= 2)
-				lg.transpose()
+			for iter := 0; iter < maxIter && stale < maxStale && best > 0; iter++ {
+				lg.sweep(iter%2 == 0, useMedian, iter%4 >= 2)
+				lg.transpose(iter%2 == 1)
 				if c := lg.crossings(); c < best {
 					best, bestLayers, stale = c, lg.copyLayers(), 0
 				} else {
@@ -112,6 +136,10 @@ func lyOrder(lg *lyLayered) {
 	}
 	lg.restore(bestLayers)
 }
+
+// lyLargeLayered is the number of layered nodes (real and dummy) above which
+// ordering searches less.
+const lyLargeLayered = 1000
 
 func (lg *lyLayered) copyLayers() [][]int {
 	c := make([][]int, len(lg.layers))
@@ -130,9 +158,10 @@ func (lg *lyLayered) restore(layers [][]int) {
 	}
 }
 
-// initOrder places nodes in the order a depth-first search along downward
-// edges reaches them, starting from the real nodes in input order.
-func (lg *lyLayered) initOrder() {
+// initOrder places nodes in the order a depth-first search reaches them,
+// starting from the real nodes in input order: from the top rank along
+// downward edges, or with upward from the bottom rank along upward edges.
+func (lg *lyLayered) initOrder(upward bool) {
 	for i := range lg.layers {
 		lg.layers[i] = lg.layers[i][:0]
 	}
@@ -142,7 +171,12 @@ func (lg *lyLayered) initOrder() {
 		starts = append(starts, v)
 	}
 	// Top ranks first so that trees grow downwards from their roots.
-	slices.SortStableFunc(starts, func(a, b int) int { return lg.rank[a] - lg.rank[b] })
+	slices.SortStableFunc(starts, func(a, b int) int {
+		if upward {
+			return lg.rank[b] - lg.rank[a]
+		}
+		return lg.rank[a] - lg.rank[b]
+	})
 	var stack []int
 	for _, s := range starts {
 		if seen[s] {
@@ -159,8 +193,12 @@ func (lg *lyLayered) initOrder() {
 			r := lg.rank[v]
 			lg.pos[v] = len(lg.layers[r])
 			lg.layers[r] = append(lg.layers[r], v)
-			for i := len(lg.down[v]) - 1; i >= 0; i-- {
-				if c := lg.down[v][i]; !seen[c] {
+			next := lg.down[v]
+			if upward {
+				next = lg.up[v]
+			}
+			for i := len(next) - 1; i >= 0; i-- {
+				if c := next[i]; !seen[c] {
 					stack = append(stack, c)
 				}
 			}
@@ -257,8 +295,10 @@ func (lg *lyLayered) pairCrossings(nv, nw []int) int {
 	return c
 }
 
-// transpose swaps neighbours of a layer while that removes crossings.
-func (lg *lyLayered) transpose() {
+// transpose swaps neighbours of a layer while that removes crossings. With
+// equal, the first pass also swaps pairs whose crossings stay the same, which
+// lets the next sweep leave a local minimum.
+func (lg *lyLayered) transpose(equal bool) {
 	for pass := 0; pass < 8; pass++ {
 		improved := false
 		for _, layer := range lg.layers {
@@ -269,7 +309,7 @@ func (lg *lyLayered) transpose() {
 					continue
 				}
 				after := lg.pairCrossings(lg.up[w], lg.up[v]) + lg.pairCrossings(lg.down[w], lg.down[v])
-				if after < before {
+				if after < before || (equal && pass == 0 && after == before) {
 					layer[i], layer[i+1] = w, v
 					lg.pos[v], lg.pos[w] = i+1, i
 					improved = true
