@@ -131,7 +131,7 @@ func (h *Heartbeats) Probe(ctx context.Context, c *config.Check, log *RunLog) Ou
 	var sched cron.Schedule
 	if s := strings.TrimSpace(c.Schedule); s != "" {
 		var err error
-		if sched, err = cron.ParseStandard(s); err != nil {
+		if sched, err = config.ParseCron(s); err != nil {
 			return checkFailed("heartbeat: bad schedule %q: %v", s, err)
 		}
 		first := sched.Next(now)
