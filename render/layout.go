@@ -71,8 +71,12 @@ type LayoutResult struct {
 	Width, Height float64
 }
 
-// lyLoopReach is how far a self-loop reaches out of its node.
-const lyLoopMinReach = 10
+// A self-loop reaches at least lyLoopMinReach out of its node; each further
+// loop of the same node reaches lyLoopStep further, so they nest.
+const (
+	lyLoopMinReach = 10
+	lyLoopStep     = 6
+)
 
 // Layout places the graph's nodes and routes its edges. It never fails: bad
 // sizes count as 0, edges naming missing nodes get no points.
@@ -105,14 +109,14 @@ func lyLayout(g *LayoutGraph, o LayoutOptions) (*LayoutResult, *lyLayered) {
 	}
 
 	loopReach := math.Max(lyLoopMinReach, o.NodeSep/2)
-	hasLoop := make([]bool, n)
+	loops := make([]int, n)
 	var edges []lyInEdge // valid non-loop edges
 	for i, e := range g.Edges {
 		if e.From < 0 || e.From >= n || e.To < 0 || e.To >= n {
 			continue
 		}
 		if e.From == e.To {
-			hasLoop[e.From] = true
+			loops[e.From]++
 			continue
 		}
 		lw, lh := lyClean(e.LabelW), lyClean(e.LabelH)
@@ -126,8 +130,8 @@ func lyLayout(g *LayoutGraph, o LayoutOptions) (*LayoutResult, *lyLayered) {
 	lw := make([]float64, n)
 	copy(lw, w)
 	for i := range lw {
-		if hasLoop[i] {
-			lw[i] += 2 * (loopReach + 2)
+		if loops[i] > 0 {
+			lw[i] += 2 * (loopReach + float64(loops[i]-1)*lyLoopStep + 2)
 		}
 	}
 
@@ -153,10 +157,13 @@ func lyLayout(g *LayoutGraph, o LayoutOptions) (*LayoutResult, *lyLayered) {
 	for ei := range edges {
 		paths[edges[ei].orig], labels[edges[ei].orig] = lyRoute(lg, &edges[ei], w, h, ports[ei])
 	}
+	nth := make([]int, n)
 	for i, e := range g.Edges {
 		if e.From >= 0 && e.From < n && e.From == e.To {
-			paths[i] = lySelfLoop(lg.x[e.From], lg.y[e.From], w[e.From], h[e.From], loopReach)
+			v := e.From
+			paths[i] = lySelfLoop(lg.x[v], lg.y[v], w[v], h[v], loopReach+float64(nth[v])*lyLoopStep, nth[v])
 			labels[i] = paths[i][1]
+			nth[v]++
 		}
 	}
 
@@ -252,10 +259,11 @@ func lyClean(v float64) float64 {
 	return v
 }
 
-// lySelfLoop draws a loop on the right side of a node (below it once turned for LR).
-func lySelfLoop(cx, cy, w, h, reach float64) []LayoutPoint {
+// lySelfLoop draws the k-th loop of a node on its right side (below it once
+// turned for LR); later loops are wider and taller so they nest.
+func lySelfLoop(cx, cy, w, h, reach float64, k int) []LayoutPoint {
 	right := cx + w/2
-	dy := h / 4
+	dy := math.Min(h/4+float64(k)*3, h/2)
 	return []LayoutPoint{
 		{right, cy - dy},
 		{right + reach, cy - dy},

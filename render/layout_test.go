@@ -220,6 +220,13 @@ func TestLayoutProperties(t *testing.T) {
 					t.Errorf("self loop %v", p)
 				}
 			}},
+		{"self loops nest", lyTestGraph(2, 60, 30, [2]int{0, 0}, [2]int{0, 0}, [2]int{0, 1}), def,
+			func(t *testing.T, g *LayoutGraph, r *LayoutResult) {
+				a, b := r.Edges[0].Points, r.Edges[1].Points
+				if !(a[1].X < b[1].X && a[1].Y > b[1].Y) {
+					t.Errorf("second loop %v does not enclose the first %v", b, a)
+				}
+			}},
 		{"disconnected", lyTestGraph(7, 70, 25, [2]int{0, 1}, [2]int{2, 3}, [2]int{3, 4}), def, nil},
 		{"bad input", &LayoutGraph{Nodes: []LayoutNode{{W: math.NaN(), H: -5}, {W: math.Inf(1), H: 3}, {W: 10, H: 10}},
 			Edges: []LayoutEdge{{From: 0, To: 7}, {From: -1, To: 1}, {From: 0, To: 2, LabelW: math.NaN()}}},
