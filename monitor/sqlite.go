@@ -33,7 +33,13 @@ func probeSQLite(ctx context.Context, c *config.Check, log *RunLog) Outcome {
 	}
 	log.Printf("opening %s read-only (%s)", c.Path, fmtBytes(st.Size()))
 
-	db, err := sql.Open("sqlite3", sqliteURI(c.Path))
+	// A busy writer holds the lock briefly: wait for it, but never past the deadline
+	// (SQLite's busy wait does not watch ctx).
+	busy := 2 * time.Second
+	if dl, ok := ctx.Deadline(); ok {
+		busy = min(busy, max(time.Until(dl), 0))
+	}
+	db, err := sql.Open("sqlite3", sqliteURI(c.Path, busy))
 	if err != nil {
 		return checkFailed("sqlite: %v", err)
 	}
@@ -81,10 +87,9 @@ func probeSQLite(ctx context.Context, c *config.Check, log *RunLog) Outcome {
 
 // sqliteURI builds a read-only URI; characters with a meaning in URIs are escaped so any
 // file name works.
-func sqliteURI(path string) string {
+func sqliteURI(path string, busy time.Duration) string {
 	r := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
-	// A busy writer holds the lock briefly; wait a little instead of failing at once.
-	return "file:" + r.Replace(path) + "?mode=ro&_busy_timeout=2000"
+	return fmt.Sprintf("file:%s?mode=ro&_busy_timeout=%d", r.Replace(path), busy.Milliseconds())
 }
 
 // sqliteQuickCheck returns the problems PRAGMA quick_check lists; none when it says "ok".
@@ -115,6 +120,9 @@ func sqliteQuickCheck(ctx context.Context, conn *sql.Conn) ([]string, error) {
 
 func sqliteReason(ctx context.Context, err error, start time.Time) string {
 	if r, ok := timedOut(ctx, err, start); ok {
+		if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+			r += ": " + err.Error() // "database is locked" says why
+		}
 		return "sqlite: " + r
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.DeadlineExceeded) {

@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"io/fs"
@@ -122,4 +123,31 @@ func TestSQLite(t *testing.T) {
 			t.Errorf("took %s", time.Since(start))
 		}
 	})
+}
+
+// TestSQLiteLockedByWriter holds an exclusive lock: the probe waits at most until its
+// deadline and says the database is locked.
+func TestSQLiteLockedByWriter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "busy.db")
+	makeSQLite(t, path, 10)
+	db, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE; DELETE FROM jobs WHERE id = 1"); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(context.Background(), "ROLLBACK")
+	start := time.Now()
+	out, _ := runProbe(t, probeSQLite, config.Check{Path: path}, 400*time.Millisecond)
+	wantOutcome(t, out, StatusError, "locked")
+	if el := time.Since(start); el > 1500*time.Millisecond {
+		t.Errorf("took %s with a 400ms timeout", el)
+	}
 }
