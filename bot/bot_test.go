@@ -13,7 +13,6 @@ import (
 
 	"github.com/statusmap/statusmap/bot/tgfake"
 	"github.com/statusmap/statusmap/config"
-	"github.com/statusmap/statusmap/monitor"
 )
 
 const testToken = "987654:SECRET-token_xyz"
@@ -39,21 +38,6 @@ func (l *logBuffer) String() string {
 func newLogger() (*slog.Logger, *logBuffer) {
 	lb := &logBuffer{}
 	return slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: slog.LevelDebug})), lb
-}
-
-// emptyEngine is an engine without checks, for tests of the transport alone.
-type emptyEngine struct{}
-
-func (emptyEngine) Snapshot() []CheckView         { return nil }
-func (emptyEngine) Get(string) (CheckView, bool)  { return CheckView{}, false }
-func (emptyEngine) Remove(string) error           { return errors.New("no") }
-func (emptyEngine) Pause(string, time.Time) error { return errors.New("no") }
-func (emptyEngine) Resume(string) error           { return errors.New("no") }
-func (emptyEngine) RunNow(context.Context, string) (monitor.Result, error) {
-	return monitor.Result{}, errors.New("no")
-}
-func (emptyEngine) Add(context.Context, config.Check) (monitor.Result, error) {
-	return monitor.Result{}, errors.New("no")
 }
 
 func startBot(t *testing.T, b *Bot) (stop func()) {
@@ -82,12 +66,12 @@ func TestNewValidates(t *testing.T) {
 		{config.Telegram{}, "telegram: token is empty"},
 		{config.Telegram{Token: testToken, APIURL: "ftp://x"}, `telegram: api_url "ftp://x" is not an http(s) URL`},
 	} {
-		_, err := New(c.cfg, Deps{Engine: emptyEngine{}}, nil)
+		_, err := New(c.cfg, Deps{Engine: fixedEngine(nil)}, nil)
 		if err == nil || err.Error() != c.want {
 			t.Errorf("err = %v, want %q", err, c.want)
 		}
 	}
-	b, err := New(config.Telegram{Token: testToken}, Deps{Engine: emptyEngine{}}, nil)
+	b, err := New(config.Telegram{Token: testToken}, Deps{Engine: fixedEngine(nil)}, nil)
 	if err != nil || b.apiURL != DefaultAPIURL {
 		t.Fatalf("default api url: %v %v", b, err)
 	}
@@ -99,7 +83,7 @@ func TestWrongTokenBacksOff(t *testing.T) {
 	fake := tgfake.New("111:right")
 	defer fake.Close()
 	log, logs := newLogger()
-	b, err := New(config.Telegram{Token: testToken, APIURL: fake.URL(), Allowed: []int64{1}}, Deps{Engine: emptyEngine{}}, log)
+	b, err := New(config.Telegram{Token: testToken, APIURL: fake.URL(), Allowed: []int64{1}}, Deps{Engine: fixedEngine(nil)}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +117,7 @@ func TestErrorsNeverContainToken(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	log, logs := newLogger()
-	b, err := New(config.Telegram{Token: testToken, APIURL: "http://" + addr}, Deps{Engine: emptyEngine{}}, log)
+	b, err := New(config.Telegram{Token: testToken, APIURL: "http://" + addr}, Deps{Engine: fixedEngine(nil)}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +152,7 @@ func TestErrorsNeverContainToken(t *testing.T) {
 func TestSendButtonsFloodAndLastOK(t *testing.T) {
 	fake := tgfake.New(testToken)
 	defer fake.Close()
-	b, err := New(config.Telegram{Token: testToken, APIURL: fake.URL()}, Deps{Engine: emptyEngine{}}, nil)
+	b, err := New(config.Telegram{Token: testToken, APIURL: fake.URL()}, Deps{Engine: fixedEngine(nil)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +232,7 @@ func equalButtons(a, b [][]tgfake.Button) bool {
 func TestPollingHoldsAndStops(t *testing.T) {
 	fake := tgfake.New(testToken)
 	defer fake.Close()
-	b, err := New(config.Telegram{Token: testToken, APIURL: fake.URL(), Allowed: []int64{1}}, Deps{Engine: emptyEngine{}}, nil)
+	b, err := New(config.Telegram{Token: testToken, APIURL: fake.URL(), Allowed: []int64{1}}, Deps{Engine: fixedEngine(nil)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +261,7 @@ func TestOutageRecovery(t *testing.T) {
 	fake := tgfake.New(testToken)
 	defer fake.Close()
 	log, logs := newLogger()
-	b, err := New(config.Telegram{Token: testToken, APIURL: fake.URL(), Allowed: []int64{5}}, Deps{Engine: emptyEngine{}}, log)
+	b, err := New(config.Telegram{Token: testToken, APIURL: fake.URL(), Allowed: []int64{5}}, Deps{Engine: fixedEngine(nil)}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,22 +38,9 @@ type harness struct {
 	logs *logBuffer
 }
 
-// mapFor builds the generated map of the engine's checks, as statusmap does when the
-// config has no hand-written map.
-func mapFor(eng *monitor.Engine) MapFunc {
-	return func(ctx context.Context, host string) (string, map[string]render.NodeStatus, error) {
-		var items []render.Item
-		live := map[string]render.NodeStatus{}
-		for _, v := range eng.Snapshot() {
-			if host != "" && v.Spec.Host != host {
-				continue
-			}
-			items = append(items, render.Item{Name: v.Spec.Name, Host: v.Spec.Host, Runtime: v.Spec.Runtime, Deps: v.Spec.Dependencies})
-			live[v.Spec.Name] = render.NodeStatus{Status: string(v.State.Status), Lines: v.MapLines()}
-		}
-		return render.Generate(items), live, nil
-	}
-}
+// mapFor is the map of the engine's checks, as statusmap draws it when the config has
+// no hand-written map.
+func mapFor(eng *monitor.Engine) MapFunc { return MapSource(eng, "") }
 
 // newHarness starts a real engine, store and renderer behind the bot and the Bot API fake;
 // prep runs on the store before the bot starts.

@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -233,4 +235,76 @@ func TestCallbackDataFits(t *testing.T) {
 	if len(d) > 64 || !strings.HasPrefix(d, "mute:#") {
 		t.Fatalf("%q (%d bytes)", d, len(d))
 	}
+}
+
+func BenchmarkStatusText1000(b *testing.B) {
+	var views []CheckView
+	for i := 0; i < 1000; i++ {
+		st := monitor.StatusOK
+		if i%10 == 0 {
+			st = monitor.StatusError
+		}
+		views = append(views, view(fmt.Sprintf("svc_%04d", i), fmt.Sprintf("host%d", i%20), st, "connection refused", tNow.Add(-time.Hour)))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		splitMessage(statusText(views, tNow, utc), maxMessage)
+	}
+}
+
+func BenchmarkHistoryChart(b *testing.B) {
+	since := tNow.Add(-24 * time.Hour)
+	var pts []Point
+	for i := 0; i < 96; i++ {
+		pts = append(pts, Point{Time: since.Add(time.Duration(i) * 15 * time.Minute), Checks: 15, Failures: i % 7 / 6,
+			AvgLatency: time.Duration(80+i%13) * time.Millisecond, P95Latency: time.Duration(150+i%17) * time.Millisecond})
+	}
+	for b.Loop() {
+		if _, err := drawChart(pts, since, tNow, 15*time.Minute, "api · last 24h", utc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestMapSource(t *testing.T) {
+	eng := fixedEngine{
+		view("api", "fold", monitor.StatusOK, "", time.Time{}),
+		view("db", "fold", monitor.StatusError, "refused", time.Time{}),
+		view("google", "", monitor.StatusOK, "", time.Time{}),
+	}
+	ctx := context.Background()
+	src, live, err := MapSource(eng, "[api]->[db]")(ctx, "")
+	if err != nil || src != "[api]->[db]" || len(live) != 3 || live["db"].Status != "error" {
+		t.Fatalf("hand-written: %q %v %v", src, live, err)
+	}
+	src, _, err = MapSource(eng, "[api]->[db]")(ctx, "fold")
+	if err != nil || !strings.Contains(src, "api") || !strings.Contains(src, "db") || strings.Contains(src, "google") {
+		t.Fatalf("host part: %q %v", src, err)
+	}
+	src, _, _ = MapSource(eng, "")(ctx, "")
+	if !strings.Contains(src, "google") || !strings.Contains(src, "fold") {
+		t.Fatalf("generated: %q", src)
+	}
+}
+
+// fixedEngine serves fixed views; it changes nothing.
+type fixedEngine []CheckView
+
+func (f fixedEngine) Snapshot() []CheckView { return f }
+func (f fixedEngine) Get(name string) (CheckView, bool) {
+	for _, v := range f {
+		if v.Spec.Name == name {
+			return v, true
+		}
+	}
+	return CheckView{}, false
+}
+func (fixedEngine) Add(context.Context, config.Check) (monitor.Result, error) {
+	return monitor.Result{}, errors.New("read-only")
+}
+func (fixedEngine) Remove(string) error           { return errors.New("read-only") }
+func (fixedEngine) Pause(string, time.Time) error { return errors.New("read-only") }
+func (fixedEngine) Resume(string) error           { return errors.New("read-only") }
+func (fixedEngine) RunNow(context.Context, string) (monitor.Result, error) {
+	return monitor.Result{}, errors.New("read-only")
 }

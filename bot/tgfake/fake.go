@@ -2,6 +2,17 @@
 // that answers /bot<TOKEN>/<method> the way api.telegram.org does, including its error
 // JSON, long polling, multipart uploads and HTML parse-mode checks. Tests drive it as the
 // user (SendUserMessage, PressButton) and read what the bot sent (Sent, WaitFor).
+//
+//	fake := tgfake.New("123:abc")
+//	defer fake.Close()
+//	// give the bot fake.URL() as its telegram.api_url and "123:abc" as its token
+//	fake.SendUserMessage(7, 7, "/status")            // user 7 writes in a private chat
+//	m, err := fake.WaitFor(7, 5*time.Second, func(m tgfake.Message) bool { return m.Method == "sendMessage" })
+//	_, err = fake.PressButton(7, 7, m.ID, "run:api")  // only buttons the bot sent can be pressed
+//
+// Failure modes for tests: InjectError and Inject429 (the next calls fail), Storm (every
+// call answers 429 for a while), SetUnreachable (connections are closed unanswered),
+// EnforceRateLimits (Telegram's per-chat and global limits), RequireKnownChats.
 package tgfake
 
 import (
