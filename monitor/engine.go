@@ -888,10 +888,23 @@ func (e *Engine) Resume(name string) error {
 // Add adds a check from chat: it is validated, scheduled and run once; the first result
 // is returned. A name already in use is refused.
 func (e *Engine) Add(ctx context.Context, c config.Check) (Result, error) {
+	c.Source = SourceChat
+	e.mu.RLock()
+	d := e.defaults
+	e.mu.RUnlock()
+	known := func(n string) bool {
+		e.mu.RLock()
+		defer e.mu.RUnlock()
+		_, ok := e.checks[n]
+		return ok
+	}
+	// The same rules as the config file's checks (type fields, expect rules, dependencies).
+	if err := config.ValidateCheck(&c, d, known); err != nil {
+		return Result{}, fmt.Errorf("check %q: %w", c.Name, err)
+	}
 	if err := e.checkSpec(&c); err != nil {
 		return Result{}, err
 	}
-	c.Source = SourceChat
 	e.mu.Lock()
 	if e.stopped {
 		e.mu.Unlock()

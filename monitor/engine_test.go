@@ -469,17 +469,23 @@ func TestEngineAddRemove(t *testing.T) {
 		want string
 	}{
 		{"clash", func() error { _, err := e.Add(context.Background(), httpCheck("api", srv.URL)); return err }, `check "api" already exists`},
-		{"bad name", func() error { _, err := e.Add(context.Background(), httpCheck("Bad Name", srv.URL)); return err }, `check name "Bad Name": must match [a-z0-9_-]+`},
+		{"bad name", func() error { _, err := e.Add(context.Background(), httpCheck("Bad Name", srv.URL)); return err }, `check "Bad Name": name: "Bad Name" must use only a-z, 0-9, _ and -`},
 		{"bad type", func() error {
 			_, err := e.Add(context.Background(), config.Check{Name: "x", Type: "gopher"})
 			return err
-		}, `check "x": unknown type "gopher"`},
+		}, `check "x": type: unknown type "gopher" (one of api, command, dns, docker, heartbeat, http, mysql, ping, postgres, redis, sqlite, tcp, tls, tmux)`},
 		{"bad dependency", func() error {
 			c := httpCheck("y", srv.URL)
 			c.Dependencies = []string{"ghost"}
 			_, err := e.Add(context.Background(), c)
 			return err
-		}, `check "y": dependency "ghost" is not a check`},
+		}, `check "y": dependencies[0]: no check named "ghost"`},
+		{"field of another type", func() error {
+			c := httpCheck("z", srv.URL)
+			c.Address = "127.0.0.1:1"
+			_, err := e.Add(context.Background(), c)
+			return err
+		}, `check "z": address: not used by type http`},
 		{"remove config check", func() error { return e.Remove("api") }, `check "api" is defined in the config file`},
 		{"remove unknown", func() error { return e.Remove("ghost") }, `unknown check "ghost"`},
 	}

@@ -226,7 +226,7 @@ type httpPrep struct {
 	host           string
 	header         http.Header
 	follow, verify bool
-	rules          []jsonRule
+	rules          []config.JSONRule
 	fields         []jsonField
 	extract        []extractField
 	rulesErr       string // a bad json rule or field: reported when the body is JSON
@@ -234,12 +234,12 @@ type httpPrep struct {
 
 type jsonField struct {
 	raw  string
-	path []pathStep
+	path config.JSONPath
 }
 
 type extractField struct {
 	key, raw string
-	path     []pathStep
+	path     config.JSONPath
 	err      string
 }
 
@@ -276,31 +276,32 @@ func prepareHTTP(c *config.Check) *httpPrep {
 		}
 		p.header.Set(k, v)
 	}
+	// Rules and paths are parsed by config, which validated them at load.
 	for _, src := range c.Expect.JSON {
-		r, err := parseJSONRule(src)
+		r, err := config.ParseJSONRule(src)
 		if err != nil {
-			p.rulesErr = err.Error()
+			p.rulesErr = fmt.Sprintf("json rule %q: %v", src, err)
 			break
 		}
 		p.rules = append(p.rules, r)
 	}
 	for _, f := range c.Expect.JSONFields {
 		f = strings.TrimSpace(f)
-		steps, rest, err := parsePath(f)
-		if err != nil || strings.TrimSpace(rest) != "" {
+		path, err := config.ParseJSONPath(f)
+		if err != nil {
 			if p.rulesErr == "" {
-				p.rulesErr = fmt.Sprintf("json_fields %q: not a path like $.a.b[0]", f)
+				p.rulesErr = fmt.Sprintf("json_fields %q: %v", f, err)
 			}
 			continue
 		}
-		p.fields = append(p.fields, jsonField{raw: f, path: steps})
+		p.fields = append(p.fields, jsonField{raw: f, path: path})
 	}
 	for k, src := range c.Extract {
 		src = strings.TrimSpace(src)
-		steps, rest, err := parsePath(src)
-		ef := extractField{key: k, raw: src, path: steps}
-		if err != nil || strings.TrimSpace(rest) != "" {
-			ef.err = fmt.Sprintf("extract %s: %q is not a path like $.a.b[0]", k, src)
+		path, err := config.ParseJSONPath(src)
+		ef := extractField{key: k, raw: src, path: path}
+		if err != nil {
+			ef.err = fmt.Sprintf("extract %s: %v", k, err)
 		}
 		p.extract = append(p.extract, ef)
 	}
@@ -308,14 +309,19 @@ func prepareHTTP(c *config.Check) *httpPrep {
 }
 
 // checkJSON applies the json rules, then the required fields; "" when all pass.
-func checkJSON(doc any, rules []jsonRule, fields []jsonField) string {
+func checkJSON(doc any, rules []config.JSONRule, fields []jsonField) string {
 	for _, r := range rules {
-		if reason := r.check(doc); reason != "" {
-			return reason
+		ok, got := r.Match(doc)
+		switch {
+		case ok:
+		case got == "missing":
+			return fmt.Sprintf("%s missing, want %s", r.Path.Raw, r.Want())
+		default:
+			return fmt.Sprintf("%s = %s, want %s", r.Path.Raw, got, r.Want())
 		}
 	}
 	for _, f := range fields {
-		if _, ok := lookup(doc, f.path); !ok {
+		if _, ok := f.path.Lookup(doc); !ok {
 			return f.raw + " missing"
 		}
 	}
@@ -333,7 +339,7 @@ func extractFields(doc any, extract []extractField, log *RunLog) map[string]stri
 			log.Printf("%s", f.err)
 			continue
 		}
-		v, ok := lookup(doc, f.path)
+		v, ok := f.path.Lookup(doc)
 		if !ok {
 			log.Printf("extract %s: %s missing", f.key, f.raw)
 			continue

@@ -78,26 +78,31 @@ func probePing(ctx context.Context, c *config.Check, log *RunLog) Outcome {
 		stats.PacketsSent, stats.PacketsRecv, stats.PacketLoss,
 		stats.MinRtt.Round(time.Microsecond), stats.AvgRtt.Round(time.Microsecond), stats.MaxRtt.Round(time.Microsecond))
 
-	out := Outcome{Status: StatusOK, Latency: stats.AvgRtt, Metrics: map[string]float64{
-		"ping_loss_percent": stats.PacketLoss,
-		"ping_rtt_seconds":  stats.AvgRtt.Seconds(),
+	return pingVerdict(stats.PacketsSent, stats.PacketsRecv, stats.PacketLoss, stats.AvgRtt, maxLoss, c.MaxRTT.D(), c.Timeout.D())
+}
+
+// pingVerdict judges the statistics of one ping run: loss over maxLoss (or no reply at all)
+// is an error, an average RTT over maxRTT (when set) a warning.
+func pingVerdict(sent, recv int, loss float64, avg time.Duration, maxLoss float64, maxRTT, timeout time.Duration) Outcome {
+	out := Outcome{Status: StatusOK, Latency: avg, Metrics: map[string]float64{
+		"ping_loss_percent": loss,
+		"ping_rtt_seconds":  avg.Seconds(),
 	}}
-	if stats.PacketsSent == 0 {
-		out.Status, out.Reason = StatusError, timeoutReason(c.Timeout.D())+": no packet sent"
+	if sent == 0 {
+		out.Status, out.Reason, out.Latency = StatusError, timeoutReason(timeout)+": no packet sent", 0
 		return out
 	}
-	if stats.PacketLoss > maxLoss || stats.PacketsRecv == 0 {
+	if loss > maxLoss || recv == 0 {
 		out.Status = StatusError
-		out.Reason = fmt.Sprintf("%d/%d packets lost (%.0f%% loss), want <= %.0f%%",
-			stats.PacketsSent-stats.PacketsRecv, stats.PacketsSent, stats.PacketLoss, maxLoss)
-		if stats.PacketsRecv == 0 {
+		out.Reason = fmt.Sprintf("%d/%d packets lost (%.0f%% loss), want <= %.0f%%", sent-recv, sent, loss, maxLoss)
+		if recv == 0 {
 			out.Latency = 0
 		}
 		return out
 	}
-	if max := c.MaxRTT.D(); max > 0 && stats.AvgRtt > max {
+	if maxRTT > 0 && avg > maxRTT {
 		out.Status = StatusWarn
-		out.Reason = fmt.Sprintf("rtt %s, want <= %s", FormatLatency(stats.AvgRtt), FormatLatency(max))
+		out.Reason = fmt.Sprintf("rtt %s, want <= %s", FormatLatency(avg), FormatLatency(maxRTT))
 	}
 	return out
 }

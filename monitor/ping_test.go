@@ -91,3 +91,34 @@ func TestPingThresholds(t *testing.T) {
 		t.Fatalf("no host: %+v", out)
 	}
 }
+
+func TestPingVerdict(t *testing.T) {
+	ms := time.Millisecond
+	tests := []struct {
+		sent, recv int
+		loss       float64
+		avg        time.Duration
+		maxLoss    float64
+		maxRTT     time.Duration
+		status     Status
+		reason     string
+	}{
+		{3, 3, 0, 2 * ms, 34, 0, StatusOK, ""},
+		{3, 2, 33.3, 2 * ms, 34, 0, StatusOK, ""},
+		{3, 1, 66.7, 2 * ms, 34, 0, StatusError, "2/3 packets lost (67% loss), want <= 34%"},
+		{3, 0, 100, 0, 100, 0, StatusError, "3/3 packets lost (100% loss), want <= 100%"},
+		{1, 0, 100, 0, 0, 0, StatusError, "1/1 packets lost (100% loss), want <= 0%"},
+		{3, 3, 0, 120 * ms, 34, 100 * ms, StatusWarn, "rtt 120 ms, want <= 100 ms"},
+		{3, 3, 0, 80 * ms, 34, 100 * ms, StatusOK, ""},
+		{0, 0, 0, 0, 34, 0, StatusError, "timeout after 5s: no packet sent"},
+	}
+	for _, tt := range tests {
+		out := pingVerdict(tt.sent, tt.recv, tt.loss, tt.avg, tt.maxLoss, tt.maxRTT, 5*time.Second)
+		if out.Status != tt.status || out.Reason != tt.reason {
+			t.Errorf("pingVerdict(%d/%d, %.1f%%, %s) = %s %q, want %s %q", tt.recv, tt.sent, tt.loss, tt.avg, out.Status, out.Reason, tt.status, tt.reason)
+		}
+		if tt.recv == 0 && out.Latency != 0 {
+			t.Errorf("latency %s with no reply", out.Latency)
+		}
+	}
+}
