@@ -7,8 +7,10 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/tdewolff/canvas"
 	"github.com/tdewolff/canvas/renderers/rasterizer"
@@ -141,27 +143,9 @@ func (s *scene) png() ([]byte, error) {
 	}
 	// The drawing goes onto transparent pixels and the encoder lays it over bg: the
 	// same picture as painting bg first, without a pass over every pixel.
-	res := canvas.DPMM(scale)
-	ras := rasterizer.FromImage(img, res, canvas.LinearColorSpace{})
 	H := float64(ph) / scale
-	flip := canvas.Matrix{{1, 0, 0}, {0, -1, H}}
-	for _, it := range s.items {
-		if it.groupOpen || it.groupClose {
-			continue
-		}
-		if it.path != nil {
-			if it.fill.ok {
-				ras.RenderPath(it.path, canvas.Style{Fill: canvas.Paint{Color: it.fill.rgb}}, flip)
-			}
-			if it.stroke.ok && it.width > 0 {
-				outline := strokeOutline(it.path, it.width, it.dash, 0.1/scale)
-				ras.RenderPath(outline, canvas.Style{Fill: canvas.Paint{Color: it.stroke.rgb}}, flip)
-			}
-			continue
-		}
-		s.drawTextPNG(ras, it, H)
-	}
-	ras.Close()
+	ops := s.rasterOps(H, scale)
+	s.rasterize(img, ops, scale)
 	var buf bytes.Buffer
 	if err := encodeOpaquePNG(&buf, img, bg); err != nil {
 		return nil, fmt.Errorf("encode png: %w", err)
@@ -169,48 +153,112 @@ func (s *scene) png() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func (s *scene) drawTextPNG(ras *rasterizer.Rasterizer, it sceneItem, H float64) {
-	glyphs, w := s.fonts.shape(it.text, it.style)
-	x0 := it.x
-	switch it.anchor {
-	case anchorMiddle:
-		x0 -= w * it.em / 2
-	case anchorEnd:
-		x0 -= w * it.em
+// rasterOp is one filled path or bitmap in canvas coordinates (y up).
+type rasterOp struct {
+	path       *canvas.Path
+	color      color.RGBA
+	img        *image.RGBA
+	m          canvas.Matrix
+	ymin, ymax float64
+}
+
+// rasterOps turns the scene into fills: strokes become outlines and text becomes
+// glyph outlines and emoji bitmaps, all once, so the bands can share them.
+func (s *scene) rasterOps(H, scale float64) []rasterOp {
+	flip := canvas.Matrix{{1, 0, 0}, {0, -1, H}}
+	var ops []rasterOp
+	add := func(p *canvas.Path, c color.RGBA) {
+		if p.Empty() {
+			return
+		}
+		r := p.FastBounds()
+		ops = append(ops, rasterOp{path: p, color: c, ymin: r.Y0, ymax: r.Y1})
 	}
-	textPath := &canvas.Path{}
-	for _, g := range glyphs {
-		gx := x0 + g.x*it.em
-		if g.outline == nil {
-			img := s.fonts.emoji.image(g.emoji)
-			if img == nil {
+	for _, it := range s.items {
+		if it.groupOpen || it.groupClose {
+			continue
+		}
+		if it.path != nil {
+			if it.fill.ok {
+				add(it.path.Copy().Transform(flip), it.fill.rgb)
+			}
+			if it.stroke.ok && it.width > 0 {
+				add(strokeOutline(it.path, it.width, it.dash, 0.1/scale).Transform(flip), it.stroke.rgb)
+			}
+			continue
+		}
+		glyphs, w := s.fonts.shape(it.text, it.style)
+		x0 := it.x
+		switch it.anchor {
+		case anchorMiddle:
+			x0 -= w * it.em / 2
+		case anchorEnd:
+			x0 -= w * it.em
+		}
+		textPath := &canvas.Path{}
+		for _, g := range glyphs {
+			gx := x0 + g.x*it.em
+			if g.outline == nil {
+				img := s.fonts.emoji.image(g.emoji)
+				if img == nil {
+					continue
+				}
+				// The bitmap spans ascent and descent: one advance wide, bottom at the descender.
+				size := it.em * g.adv
+				k := size / float64(img.Bounds().Dx())
+				bottom := H - (it.y + 0.2*it.em)
+				top := bottom + float64(img.Bounds().Dy())*k
+				ops = append(ops, rasterOp{img: img, m: canvas.Identity.Translate(gx, bottom).Scale(k, k), ymin: bottom, ymax: top})
 				continue
 			}
-			b := img.Bounds()
-			// Emoji bitmaps span ascent+descent; scale to ~1.17 em high, bottom at the descender.
-			size := it.em * g.adv
-			sx := size / float64(b.Dx())
-			sy := sx
-			bottom := it.y + 0.2*it.em
-			cp := image.NewRGBA(b)
-			copy(cp.Pix, img.Pix)
-			m := canvas.Identity.Translate(gx, H-bottom).Scale(sx, sy)
-			ras.RenderImage(cp, m)
-			continue
+			p := g.outline.outline(g.gid)
+			if p.Empty() {
+				continue
+			}
+			textPath = textPath.Append(p.Copy().Transform(canvas.Identity.Translate(gx, H-it.y).Scale(it.em, it.em)))
 		}
-		p := g.outline.outline(g.gid)
-		if p.Empty() {
-			continue
+		if it.underline {
+			textPath = textPath.Append(canvas.Rectangle(w*it.em, it.em*0.06).Translate(x0, H-it.y-it.em*0.12))
 		}
-		textPath = textPath.Append(p.Copy().Transform(canvas.Identity.Translate(gx, H-it.y).Scale(it.em, it.em)))
+		add(textPath, it.color.rgb)
 	}
-	if it.underline {
-		u := canvas.Rectangle(w*it.em, it.em*0.06).Translate(x0, H-it.y-it.em*0.12)
-		textPath = textPath.Append(u)
+	return ops
+}
+
+// rasterize draws the ops in horizontal bands, one goroutine per band over shared
+// pixels; a band skips what lies wholly outside it.
+func (s *scene) rasterize(img *image.RGBA, ops []rasterOp, scale float64) {
+	pw, ph := img.Rect.Dx(), img.Rect.Dy()
+	bands := runtime.GOMAXPROCS(0)
+	bands = max(1, min(bands, 8, ph/64))
+	res := canvas.DPMM(scale)
+	var wg sync.WaitGroup
+	for b := 0; b < bands; b++ {
+		y0, y1 := ph*b/bands, ph*(b+1)/bands
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			band := &image.RGBA{Pix: img.Pix[y0*img.Stride : y1*img.Stride], Stride: img.Stride, Rect: image.Rect(0, 0, pw, y1-y0)}
+			ras := rasterizer.FromImage(band, res, canvas.LinearColorSpace{})
+			shift := canvas.Identity.Translate(0, -float64(ph-y1)/scale)
+			lo, hi := float64(ph-y1)/scale-1, float64(ph-y0)/scale+1
+			for _, op := range ops {
+				if op.ymax < lo || op.ymin > hi {
+					continue
+				}
+				if op.img != nil {
+					// RenderImage may convert colours in place: give it a copy.
+					cp := image.NewRGBA(op.img.Bounds())
+					copy(cp.Pix, op.img.Pix)
+					ras.RenderImage(cp, shift.Mul(op.m))
+					continue
+				}
+				ras.RenderPath(op.path, canvas.Style{Fill: canvas.Paint{Color: op.color}}, shift)
+			}
+			ras.Close()
+		}()
 	}
-	if !textPath.Empty() {
-		ras.RenderPath(textPath, canvas.Style{Fill: canvas.Paint{Color: it.color.rgb}}, canvas.Identity)
-	}
+	wg.Wait()
 }
 
 func fmtNum(v float64) string {

@@ -3,13 +3,16 @@ package render
 import (
 	"bufio"
 	"bytes"
-	"compress/zlib"
+	"compress/flate"
 	"encoding/binary"
 	"fmt"
+	"hash/adler32"
 	"hash/crc32"
 	"image"
 	"image/color"
 	"io"
+	"runtime"
+	"sync"
 )
 
 // encodeOpaquePNG writes a premultiplied RGBA image laid over the opaque colour bg
@@ -39,39 +42,79 @@ func encodeOpaquePNG(w io.Writer, img *image.RGBA, bg color.RGBA) error {
 	if err := writeChunk(bw, "IHDR", ihdr[:]); err != nil {
 		return err
 	}
+	// Rows are compressed in parallel pieces (as pigz does): every piece but the
+	// last ends with a sync flush, so the pieces join into one deflate stream.
+	pieces := max(1, min(runtime.GOMAXPROCS(0), 8, height/64))
+	type piece struct {
+		data  []byte
+		adler uint32
+		n     int64
+		err   error
+	}
+	out := make([]piece, pieces)
+	var wg sync.WaitGroup
+	for k := 0; k < pieces; k++ {
+		wg.Add(1)
+		go func(k int) {
+			defer wg.Done()
+			y0, y1 := height*k/pieces, height*(k+1)/pieces
+			var buf bytes.Buffer
+			fw, err := flate.NewWriter(&buf, flate.BestSpeed)
+			if err != nil {
+				out[k].err = err
+				return
+			}
+			ad := adler32.New()
+			prev := make([]byte, 3*width)
+			raw := make([]byte, 3*width)
+			cur := make([]byte, 1+3*width)
+			if y0 > 0 {
+				opaqueRow(img, y0-1, bg, prev)
+			}
+			for y := y0; y < y1; y++ {
+				opaqueRow(img, y, bg, raw)
+				if y == 0 {
+					cur[0] = 0 // None: there is no row above
+					copy(cur[1:], raw)
+				} else {
+					cur[0] = 2 // Up
+					for i := range raw {
+						cur[1+i] = raw[i] - prev[i]
+					}
+				}
+				prev, raw = raw, prev
+				ad.Write(cur)
+				if _, err := fw.Write(cur); err != nil {
+					out[k].err = err
+					return
+				}
+			}
+			if k == pieces-1 {
+				err = fw.Close()
+			} else {
+				err = fw.Flush()
+			}
+			out[k] = piece{data: buf.Bytes(), adler: ad.Sum32(), n: int64(y1-y0) * int64(len(cur)), err: err}
+		}(k)
+	}
+	wg.Wait()
 	idat := &chunkWriter{w: bw, typ: "IDAT"}
-	zw, err := zlib.NewWriterLevel(idat, zlib.BestSpeed)
-	if err != nil {
+	if _, err := idat.Write([]byte{0x78, 0x01}); err != nil { // zlib header: deflate, 32K window, fastest
 		return err
 	}
-	prev := make([]byte, 1+3*width)
-	cur := make([]byte, 1+3*width)
-	for y := 0; y < height; y++ {
-		row := img.Pix[(y)*img.Stride : (y)*img.Stride+4*width]
-		cur[0] = 2 // Up
-		if y == 0 {
-			cur[0] = 0 // None: there is no row above
+	sum := uint32(1)
+	for _, pc := range out {
+		if pc.err != nil {
+			return pc.err
 		}
-		for x, j := 0, 1; x < width; x, j = x+1, j+3 {
-			r, g, bl := row[4*x], row[4*x+1], row[4*x+2]
-			if a := row[4*x+3]; a != 255 {
-				k := uint32(255 - a)
-				r += uint8((uint32(bg.R)*k + 127) / 255)
-				g += uint8((uint32(bg.G)*k + 127) / 255)
-				bl += uint8((uint32(bg.B)*k + 127) / 255)
-			}
-			if y == 0 {
-				cur[j], cur[j+1], cur[j+2] = r, g, bl
-			} else {
-				cur[j], cur[j+1], cur[j+2] = r-prev[j], g-prev[j+1], bl-prev[j+2]
-			}
-			prev[j], prev[j+1], prev[j+2] = r, g, bl
-		}
-		if _, err := zw.Write(cur); err != nil {
+		if _, err := idat.Write(pc.data); err != nil {
 			return err
 		}
+		sum = adler32Combine(sum, pc.adler, pc.n)
 	}
-	if err := zw.Close(); err != nil {
+	var tail [4]byte
+	binary.BigEndian.PutUint32(tail[:], sum)
+	if _, err := idat.Write(tail[:]); err != nil {
 		return err
 	}
 	if err := idat.flush(); err != nil {
@@ -125,4 +168,43 @@ func (c *chunkWriter) flush() error {
 	err := writeChunk(c.w, c.typ, c.buf.Bytes())
 	c.buf.Reset()
 	return err
+}
+
+// opaqueRow writes row y of the premultiplied image laid over bg as RGB into dst.
+func opaqueRow(img *image.RGBA, y int, bg color.RGBA, dst []byte) {
+	row := img.Pix[y*img.Stride:]
+	for x, j := 0, 0; j+2 < len(dst); x, j = x+4, j+3 {
+		r, g, b, a := row[x], row[x+1], row[x+2], row[x+3]
+		if a != 255 {
+			k := uint32(255 - a)
+			r += uint8((uint32(bg.R)*k + 127) / 255)
+			g += uint8((uint32(bg.G)*k + 127) / 255)
+			b += uint8((uint32(bg.B)*k + 127) / 255)
+		}
+		dst[j], dst[j+1], dst[j+2] = r, g, b
+	}
+}
+
+// adler32Combine is the Adler-32 of two concatenated pieces from their checksums and
+// the second one's length (zlib's adler32_combine).
+func adler32Combine(a1, a2 uint32, len2 int64) uint32 {
+	const base = 65521
+	rem := uint32(len2 % base)
+	sum1 := a1 & 0xffff
+	sum2 := (rem * sum1) % base
+	sum1 += (a2 & 0xffff) + base - 1
+	sum2 += (a1 >> 16) + (a2 >> 16) + base - rem
+	if sum1 >= base {
+		sum1 -= base
+	}
+	if sum1 >= base {
+		sum1 -= base
+	}
+	if sum2 >= base<<1 {
+		sum2 -= base << 1
+	}
+	if sum2 >= base {
+		sum2 -= base
+	}
+	return sum2<<16 | sum1
 }
