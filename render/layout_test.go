@@ -384,3 +384,39 @@ func TestLayoutCrossingsMatchOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestLayoutLabelRoom: the room reserved for edge labels overlaps no node and
+// no other label, in both directions.
+func TestLayoutLabelRoom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for i := 0; i < 60; i++ {
+		g := lyRandomGraph(rng, 3+rng.IntN(25), rng.Float64())
+		for k := range g.Edges {
+			g.Edges[k].LabelW, g.Edges[k].LabelH = float64(10+rng.IntN(60)), float64(12+rng.IntN(20))
+		}
+		o := DefaultLayoutOptions()
+		if i%2 == 1 {
+			o.RankDir = "LR"
+		}
+		r := Layout(g, o)
+		lyCheckSound(t, g, o, r)
+		var rooms []LayoutNodePos
+		for k, e := range g.Edges {
+			if e.From == e.To {
+				continue
+			}
+			room := LayoutNodePos{X: r.Edges[k].LabelX, Y: r.Edges[k].LabelY, W: e.LabelW, H: e.LabelH}
+			for j, n := range r.Nodes {
+				if qRectsOverlap(room, n) {
+					t.Errorf("graph %d %s: label room of edge %d overlaps node %d", i, o.RankDir, k, j)
+				}
+			}
+			for j, other := range rooms {
+				if qRectsOverlap(room, other) {
+					t.Errorf("graph %d %s: label rooms %d and %d overlap", i, o.RankDir, k, j)
+				}
+			}
+			rooms = append(rooms, room)
+		}
+	}
+}
