@@ -693,32 +693,50 @@ func (l *layouter) layoutPacked(g *LayoutGraph, lo LayoutOptions) *LayoutResult 
 	return out
 }
 
-// placeLabel starts from nomnoml's quadrant and takes the first of the four that
-// covers no node and does not sit on its own line, so a label is never hidden
-// under a box.
+// placeLabel starts from nomnoml's quadrant and otherwise takes the nearest spot
+// around the line's end that covers no box, no line and no earlier label, so a
+// label is never hidden or ambiguous.
 func (l *layouter) placeLabel(text string, p pt, quadrant int, nodes []*boxNode, edges []*boxEdge, taken []boxLabel) boxLabel {
-	best := l.label(text, p, quadrant)
-	if len(best.lines) == 0 {
-		return best
+	first := l.label(text, p, quadrant)
+	if len(first.lines) == 0 {
+		return first
 	}
-	bestScore := math.Inf(1)
-	for k := 0; k < 4; k++ {
-		q := (quadrant-1+k)%4 + 1
-		lb := l.label(text, p, q)
-		score := float64(k) * 0.01
+	pad := l.opts.padding
+	w, h := first.w, first.h
+	type spot struct{ x, y float64 }
+	spots := []spot{{first.x, first.y}}
+	for _, ring := range []float64{pad, 3 * pad} {
+		for _, x := range []float64{p.X + ring, p.X - w - ring, p.X - w/2} {
+			for _, y := range []float64{p.Y + ring, p.Y - h - ring, p.Y - h/2} {
+				if x == p.X-w/2 && y == p.Y-h/2 {
+					continue
+				}
+				spots = append(spots, spot{x, y})
+			}
+		}
+	}
+	best, bestScore := first, math.Inf(1)
+	for i, sp := range spots {
+		lb := first
+		lb.x, lb.y = sp.x, sp.y
+		// Prefer nomnoml's spot, then the nearest ones.
+		score := 0.0
+		if i > 0 {
+			score = 1 + math.Hypot(lb.x+w/2-p.X, lb.y+h/2-p.Y)
+		}
 		for _, n := range nodes {
-			score += 4 * overlapArea(lb.x, lb.y, lb.w, lb.h, n.x-n.w/2-2, n.y-n.h/2-2, n.w+4, n.h+4)
+			score += 4 * overlapArea(lb.x, lb.y, w, h, n.x-n.w/2-2, n.y-n.h/2-2, n.w+4, n.h+4)
 		}
 		for _, e := range edges {
 			for i := 1; i < len(e.path); i++ {
-				if segmentHitsRect(e.path[i-1], e.path[i], lb.x, lb.y, lb.w, lb.h) {
-					score += lb.w * lb.h / 2
+				if segmentHitsRect(e.path[i-1], e.path[i], lb.x, lb.y, w, h) {
+					score += w * h / 2
 				}
 			}
 		}
 		for _, t := range taken {
 			if len(t.lines) > 0 {
-				score += 2 * overlapArea(lb.x, lb.y, lb.w, lb.h, t.x-2, t.y-2, t.w+4, t.h+4)
+				score += 2 * overlapArea(lb.x, lb.y, w, h, t.x-2, t.y-2, t.w+4, t.h+4)
 			}
 		}
 		if score < bestScore {
