@@ -143,6 +143,7 @@ type Alerter struct {
 	groupDue   time.Time
 	recoveries []*pendingRecovery
 	nextTick   time.Time
+	deferred   []func() // incident writes, after the round's messages are queued
 }
 
 // New builds an alerter. Nothing is sent before Run.

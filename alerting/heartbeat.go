@@ -18,7 +18,9 @@ import (
 // notices when statusmap dies, hangs, or cannot alert.
 func (a *Alerter) heartbeat(ctx context.Context) {
 	withheld := ""
-	next := a.clock.Now()
+	a.hmu.Lock()
+	next := a.started // rounds count from New, however late this goroutine starts
+	a.hmu.Unlock()
 	for {
 		next = maxTime(next.Add(heartbeatEvery), a.clock.Now()) // no burst of pings after a stall
 		t := a.clock.TimerAt(next)

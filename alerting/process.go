@@ -25,6 +25,7 @@ type checkState struct {
 
 	changes  []time.Time // recent transitions, for flapping
 	flapping bool
+	gen      int // incident generation: bumped when an incident ends
 }
 
 // pendingRecovery is a parent's recovery waiting for its dependents to be checked again,
@@ -69,6 +70,7 @@ func (a *Alerter) process(runCtx context.Context) {
 		}
 		now := a.clock.Now()
 		a.due(ctx, now)
+		a.runDeferred()
 		t := a.clock.TimerAt(a.nextWake(now))
 		select {
 		case <-runCtx.Done():
@@ -134,8 +136,25 @@ func (a *Alerter) restore(ctx context.Context) {
 			if st.since.IsZero() {
 				st.since = v.State.Since
 			}
+			if st.incidentID == 0 { // failed while statusmap was away, or the store lost it
+				st.incidentID = -1
+				name, since, root, gen := v.Spec.Name, st.since, a.errorRoot(v.Spec.Name), st.gen
+				a.later(func() {
+					id, err := a.deps.Store.OpenIncident(ctx, name, since, root)
+					if err != nil {
+						a.log.Error("alerting: recording incident", "check", name, "err", err)
+						return
+					}
+					if st.gen == gen {
+						st.incidentID = id
+						if st.alerted {
+							a.markAlerted(ctx, name, id)
+						}
+					}
+				})
+			}
 			if !st.alerted {
-				a.addToGroup(v.Spec.Name)
+				a.addToGroup(v.Spec.Name, time.Time{})
 			}
 		case monitor.StatusOK, monitor.StatusWarn, monitor.StatusUnknown:
 			if open[v.Spec.Name] {
@@ -174,14 +193,25 @@ func (a *Alerter) handle(ctx context.Context, ev monitor.Event) {
 			if st.since.IsZero() {
 				st.since = ev.At
 			}
-			id, err := a.deps.Store.OpenIncident(ctx, ev.Check, st.since, a.errorRoot(ev.Check))
-			if err != nil {
-				a.log.Error("alerting: recording incident", "check", ev.Check, "err", err)
-			}
-			st.incidentID = id
+			st.incidentID = -1 // being opened
+			name, since, root, gen := ev.Check, st.since, a.errorRoot(ev.Check), st.gen
+			a.later(func() {
+				id, err := a.deps.Store.OpenIncident(ctx, name, since, root)
+				if err != nil {
+					a.log.Error("alerting: recording incident", "check", name, "err", err)
+					return
+				}
+				if st.gen != gen {
+					return // already over; its close follows in order
+				}
+				st.incidentID = id
+				if st.alerted {
+					a.markAlerted(ctx, name, id)
+				}
+			})
 		}
 		if ev.To == monitor.StatusError && !st.alerted {
-			a.addToGroup(ev.Check)
+			a.addToGroup(ev.Check, ev.At)
 		}
 	case monitor.StatusWarn:
 		if ev.From == monitor.StatusError || ev.From == monitor.StatusSkip {
@@ -189,7 +219,7 @@ func (a *Alerter) handle(ctx context.Context, ev monitor.Event) {
 		}
 		if spec.AlertOnWarn && !st.warnSent {
 			st.since = ev.At
-			a.addToGroup(ev.Check)
+			a.addToGroup(ev.Check, ev.At)
 		}
 	case monitor.StatusOK:
 		switch ev.From {
@@ -270,14 +300,38 @@ func (a *Alerter) recovered(ctx context.Context, ev monitor.Event, spec config.C
 		a.finishRecoveries(ctx, a.clock.Now(), false)
 	}
 	st.incidentID, st.alerted, st.since, st.suppressed, st.note = 0, false, time.Time{}, "", ""
+	st.gen++
 	if ev.To != monitor.StatusWarn {
 		st.warnSent = false
 	}
 }
 
+// closeIncident records the end of name's incident after this round's messages are queued.
 func (a *Alerter) closeIncident(ctx context.Context, name string, at time.Time) {
-	if err := a.deps.Store.CloseIncident(ctx, name, at); err != nil {
-		a.log.Error("alerting: closing incident", "check", name, "err", err)
+	a.later(func() {
+		if err := a.deps.Store.CloseIncident(ctx, name, at); err != nil {
+			a.log.Error("alerting: closing incident", "check", name, "err", err)
+		}
+	})
+}
+
+func (a *Alerter) markAlerted(ctx context.Context, name string, id int64) {
+	if err := a.deps.Store.MarkAlerted(ctx, id); err != nil {
+		a.log.Error("alerting: marking incident alerted", "check", name, "err", err)
+	}
+}
+
+// later defers an incident write until the round's messages are in the outbox, keeping
+// it off the path from transition to Telegram. Writes run in the order they were asked.
+func (a *Alerter) later(f func()) { a.deferred = append(a.deferred, f) }
+
+func (a *Alerter) runDeferred() {
+	for len(a.deferred) > 0 {
+		fs := a.deferred
+		a.deferred = nil
+		for _, f := range fs {
+			f()
+		}
 	}
 }
 
@@ -324,12 +378,18 @@ func (a *Alerter) finishRecoveries(ctx context.Context, now time.Time, force boo
 	a.recoveries = keep
 }
 
-func (a *Alerter) addToGroup(name string) {
+// addToGroup gathers a failure for the next message. The group's wait starts when its
+// first failure was detected (at; zero: now), not when it was processed.
+func (a *Alerter) addToGroup(name string, at time.Time) {
 	if a.inGroup[name] {
 		return
 	}
 	if len(a.group) == 0 {
-		a.groupDue = a.clock.Now().Add(a.settings().groupWait)
+		now := a.clock.Now()
+		if at.IsZero() || at.After(now) {
+			at = now
+		}
+		a.groupDue = at.Add(a.settings().groupWait)
 	}
 	a.inGroup[name] = true
 	a.group = append(a.group, name)
@@ -529,10 +589,9 @@ func (a *Alerter) flush(ctx context.Context, now time.Time) {
 			continue
 		}
 		st.alerted = true
-		if st.incidentID != 0 {
-			if err := a.deps.Store.MarkAlerted(ctx, st.incidentID); err != nil {
-				a.log.Error("alerting: marking incident alerted", "check", name, "err", err)
-			}
+		if st.incidentID > 0 {
+			id := st.incidentID
+			a.later(func() { a.markAlerted(ctx, name, id) })
 		}
 	}
 }
@@ -558,7 +617,7 @@ func (a *Alerter) tick(ctx context.Context, now time.Time) {
 			switch {
 			case st.status == monitor.StatusError && !st.alerted:
 				st.note = "stable after flapping"
-				a.addToGroup(name)
+				a.addToGroup(name, time.Time{})
 			case st.status == monitor.StatusOK || st.status == monitor.StatusWarn:
 				if a.alertable(v.Spec) && a.suppressedBy(ctx, v.Spec, now, mutes) == "" {
 					a.enqueue(ctx, "stable", stableText(a.info(v.Spec, st), string(st.status), s.flapWindow), name)
@@ -568,7 +627,7 @@ func (a *Alerter) tick(ctx context.Context, now time.Time) {
 		if st.suppressed != "" && st.status == monitor.StatusError && !st.alerted && !st.flapping {
 			if a.suppressedBy(ctx, v.Spec, now, mutes) == "" {
 				st.note = st.suppressed + " ended, still failing"
-				a.addToGroup(name)
+				a.addToGroup(name, time.Time{})
 			}
 		}
 		rem := v.Spec.Reminder.D()
