@@ -452,7 +452,25 @@ func (e *Engine) enqueue(name string) {
 	ent, ok := e.checks[name]
 	skip := !ok || e.stopped || ent.state.Paused
 	e.mu.RUnlock()
-	if skip || !ent.pending.CompareAndSwap(false, true) {
+	if skip {
+		return
+	}
+	// Fast path: nothing waits and a slot is free, so run here, in the job's own goroutine,
+	// and spare a hand-off to a worker.
+	if e.queue.empty() && len(e.sem) < cap(e.sem) {
+		if _, err := e.begin(name); err != nil {
+			return
+		}
+		select {
+		case ent.run <- struct{}{}:
+			_, _ = e.execute(context.Background(), ent, nil)
+			<-ent.run
+		default: // running already: this tick is covered
+		}
+		e.inflight.Done()
+		return
+	}
+	if !ent.pending.CompareAndSwap(false, true) {
 		return
 	}
 	e.queue.push(ent)
@@ -1096,6 +1114,13 @@ func (q *runQueue) push(ent *entry) {
 		q.cond.Signal()
 	}
 	q.mu.Unlock()
+}
+
+// empty reports whether no check waits.
+func (q *runQueue) empty() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.head == len(q.items)
 }
 
 // pop waits for a check; nil once the queue is closed.
