@@ -110,6 +110,9 @@ func fmtAge(d time.Duration) string {
 	if d < 0 {
 		d = -d
 	}
+	if d == 0 {
+		return "0s"
+	}
 	if d < time.Second {
 		return fmt.Sprintf("%dms", d.Milliseconds())
 	}

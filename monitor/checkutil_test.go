@@ -47,7 +47,7 @@ func TestFmtAge(t *testing.T) {
 		d    time.Duration
 		want string
 	}{
-		{250 * time.Millisecond, "250ms"}, {45 * time.Second, "45s"}, {90 * time.Second, "1m 30s"},
+		{0, "0s"}, {250 * time.Millisecond, "250ms"}, {45 * time.Second, "45s"}, {90 * time.Second, "1m 30s"},
 		{12 * time.Minute, "12m"}, {12*time.Minute + 5*time.Second, "12m"}, {2 * time.Hour, "2h"},
 		{2*time.Hour + 5*time.Minute, "2h 5m"}, {3 * 24 * time.Hour, "3d"}, {76 * time.Hour, "3d 4h"},
 		{-2 * time.Hour, "2h"},

@@ -147,14 +147,17 @@ func pgFacts(ctx context.Context, conn *pgx.Conn, out *Outcome, log *RunLog, sec
 		return
 	}
 	out.Extra["role"] = "replica"
-	// NULL until the replica has replayed a transaction.
+	// Caught up (all received WAL replayed) is no lag, even when the primary is idle and the
+	// last replayed transaction is old. NULL until the replica has replayed a transaction.
 	var lag *float64
-	if err := conn.QueryRow(ctx, "SELECT EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8").Scan(&lag); err != nil {
+	const lagQuery = `SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+		ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END::float8`
+	if err := conn.QueryRow(ctx, lagQuery).Scan(&lag); err != nil {
 		log.Printf("replication lag: %s", redact(err.Error(), secrets...))
 		return
 	}
 	if lag != nil {
-		out.Extra["replication_lag"] = fmtAge(time.Duration(*lag * float64(time.Second)))
+		out.Extra["replication_lag"] = fmtAge(time.Duration(*lag * float64(time.Second)).Round(time.Second))
 		out.Metrics["postgres_replication_lag_seconds"] = *lag
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/statusmap/statusmap/config"
 )
 
@@ -112,4 +114,40 @@ func TestPostgres(t *testing.T) {
 			t.Errorf("took %s", time.Since(start))
 		}
 	})
+}
+
+func TestPostgresReplica(t *testing.T) {
+	primary := startPostgres(t)
+	replica := startPostgresReplica(t)
+	pdsn := fmt.Sprintf("postgres://%s:%s@127.0.0.1:%d/postgres?sslmode=disable", primary.User, primary.Password, primary.Port)
+	rdsn := fmt.Sprintf("postgres://%s:%s@127.0.0.1:%d/postgres?sslmode=disable", replica.User, replica.Password, replica.Port)
+
+	// A committed transaction on the primary, replayed by the replica, gives a lag to report.
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, pdsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "CREATE TABLE IF NOT EXISTS marks (n int); INSERT INTO marks VALUES (7)"); err != nil {
+		t.Fatal(err)
+	}
+	var out Outcome
+	for {
+		out, _ = runProbe(t, probePostgres, config.Check{DSN: rdsn, Query: "SELECT count(*) FROM marks WHERE n = 7", Expect: config.Expect{Value: "1"}}, 5*time.Second)
+		if out.Status == StatusOK && out.Extra["replication_lag"] != "" {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("replica never caught up: %+v", out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if out.Extra["role"] != "replica" {
+		t.Errorf("role %q, want replica", out.Extra["role"])
+	}
+	if lag, ok := out.Metrics["postgres_replication_lag_seconds"]; !ok || lag < 0 || lag > 60 {
+		t.Errorf("lag metric %v (present %v)", lag, ok)
+	}
 }

@@ -147,6 +147,9 @@ type pgServer struct {
 	User     string
 	Password string
 	err      error
+
+	bin, dir string // for a replica: the binaries and the primary's temp dir
+	cred     *syscall.Credential
 }
 
 var pgOnce struct {
@@ -218,6 +221,59 @@ func pgStart(initdb string) error {
 		return fmt.Errorf("%w\n%s", err, tail(logPath))
 	}
 	// Listening is not ready: poll until a session opens.
+	if err := pgWaitReady(port, logPath); err != nil {
+		return err
+	}
+	pgOnce.srv = pgServer{Port: port, User: "postgres", Password: testDBPassword, bin: bin, dir: dir, cred: cred}
+	return nil
+}
+
+var pgReplicaOnce struct {
+	sync.Once
+	srv pgServer
+}
+
+// startPostgresReplica clones the primary with pg_basebackup and runs it as a streaming
+// replica on its own port.
+func startPostgresReplica(t testing.TB) pgServer {
+	t.Helper()
+	primary := startPostgres(t)
+	pgReplicaOnce.Do(func() { pgReplicaOnce.srv.err = pgStartReplica(primary) })
+	if pgReplicaOnce.srv.err != nil {
+		t.Fatalf("start postgres replica: %v", pgReplicaOnce.srv.err)
+	}
+	return pgReplicaOnce.srv
+}
+
+func pgStartReplica(primary pgServer) error {
+	data := filepath.Join(primary.dir, "replica")
+	cmd := exec.Command(filepath.Join(primary.bin, "pg_basebackup"), "-D", data, "-R", "-X", "stream",
+		"-h", "127.0.0.1", "-p", strconv.Itoa(primary.Port), "-U", primary.User, "--no-sync")
+	cmd.Env = append(os.Environ(), "PGPASSWORD="+primary.Password)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: primary.cred}
+	cmd.Dir = primary.dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("pg_basebackup: %v: %s", err, out)
+	}
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	logPath := filepath.Join(primary.dir, "replica.log")
+	proc, err := serverProc(filepath.Join(primary.bin, "postgres"), []string{"-D", data, "-k", primary.dir,
+		"-p", strconv.Itoa(port), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"}, primary.cred, logPath)
+	if err != nil {
+		return err
+	}
+	atTestExit(func() { stopProc(proc) })
+	if err := pgWaitReady(port, logPath); err != nil {
+		return err
+	}
+	pgReplicaOnce.srv = pgServer{Port: port, User: primary.User, Password: primary.Password}
+	return nil
+}
+
+func pgWaitReady(port int, logPath string) error {
 	dsn := fmt.Sprintf("postgres://postgres:%s@127.0.0.1:%d/postgres?sslmode=disable", testDBPassword, port)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -226,15 +282,13 @@ func pgStart(initdb string) error {
 		cancel()
 		if err == nil {
 			conn.Close(context.Background())
-			break
+			return nil
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("postgres not ready: %w\n%s", err, tail(logPath))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	pgOnce.srv = pgServer{Port: port, User: "postgres", Password: testDBPassword}
-	return nil
 }
 
 // ---- MariaDB
