@@ -34,7 +34,7 @@ const (
 )
 
 func (b *Bot) isAllowed(userID, chatID int64) bool {
-	return b.allowed[userID] || b.allowed[chatID]
+	return b.allowed[userID] || b.allowed[chatID] || b.admins[userID]
 }
 
 // canChange reports whether a user may use commands that change things.
@@ -136,11 +136,34 @@ func (b *Bot) handleMessage(ctx context.Context, m *tele.Message) {
 }
 
 func (b *Bot) run(ctx context.Context, chatID, userID int64, info commandInfo, args []string) {
+	// Names are lowercase; "/check API" means api.
+	if len(args) > 0 && info.name != "add" && info.name != "map" {
+		if _, ok := b.deps.Engine.Get(args[0]); !ok {
+			if lower := strings.ToLower(args[0]); lower != args[0] {
+				if _, ok := b.deps.Engine.Get(lower); ok {
+					args[0] = lower
+				}
+			}
+		}
+	}
 	switch info.name {
 	case "status":
 		if len(args) == 0 {
 			b.reply(ctx, chatID, statusText(b.deps.Engine.Snapshot(), b.now(), b.deps.Location))
 			return
+		}
+		if _, ok := b.deps.Engine.Get(args[0]); !ok {
+			// "/status fold" with a host named fold: that host's overview.
+			var on []CheckView
+			for _, v := range b.deps.Engine.Snapshot() {
+				if v.Spec.Host == args[0] {
+					on = append(on, v)
+				}
+			}
+			if len(on) > 0 {
+				b.reply(ctx, chatID, statusText(on, b.now(), b.deps.Location))
+				return
+			}
 		}
 		b.cmdCheck(ctx, chatID, args)
 	case "check":

@@ -224,6 +224,8 @@ func TestEndToEnd(t *testing.T) {
 		}
 		m = h.say(member, member, "/status broken")
 		wantPrefix(t, m, "🔴 broken — error\n")
+		wantPrefix(t, h.say(member, member, "/check API"), "✅ api — ok\n")
+		wantPlain(t, h.say(member, member, "/status fold"), "2 checks: ✅ 2 ok\n\n✅ ok\nfold: api, db")
 	})
 
 	t.Run("run", func(t *testing.T) {
