@@ -91,9 +91,12 @@ type Engine struct {
 	defaults config.Defaults
 	checks   map[string]*entry
 	byToken  map[string]string
-	sched    gocron.Scheduler
-	started  bool
-	stopped  bool
+	// restoreLeft holds restored states of checks not in the config: checks added from chat
+	// come back through Add after a restart and take their state from here (once).
+	restoreLeft map[string]State
+	sched       gocron.Scheduler
+	started     bool
+	stopped     bool
 }
 
 // entry is one check inside the engine. spec and state are guarded by Engine.mu.
@@ -152,10 +155,15 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.restoreLeft = make(map[string]State)
+	for name, st := range opt.Restore {
+		e.restoreLeft[name] = st
+	}
 	for _, c := range specs {
 		ent := e.newEntry(c)
-		if st, ok := opt.Restore[c.Name]; ok {
+		if st, ok := e.restoreLeft[c.Name]; ok {
 			e.restore(ent, st)
+			delete(e.restoreLeft, c.Name)
 		}
 		e.checks[c.Name] = ent
 	}
@@ -939,6 +947,10 @@ func (e *Engine) Add(ctx context.Context, c config.Check) (Result, error) {
 		}
 	}
 	ent := e.newEntry(e.effective(c))
+	if st, ok := e.restoreLeft[c.Name]; ok {
+		e.restore(ent, st)
+		delete(e.restoreLeft, c.Name)
+	}
 	e.checks[c.Name] = ent
 	e.assignTokens()
 	if e.started {

@@ -662,3 +662,16 @@ func TestEngineReloadChangedTarget(t *testing.T) {
 		t.Fatalf("events %+v", evs)
 	}
 }
+
+func TestEngineRestoreChatCheck(t *testing.T) {
+	srv := okServer(t)
+	restore := map[string]State{"site": {Status: StatusOK, SuccessCount: 41, FailCount: 2}}
+	e, _ := newTestEngine(t, &config.Config{}, Options{Restore: restore})
+	if _, err := e.Add(context.Background(), httpCheck("site", srv.URL)); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := e.Get("site")
+	if v.State.SuccessCount != 42 || v.State.FailCount != 2 {
+		t.Fatalf("a chat check re-added after a restart lost its counters: %+v", v.State)
+	}
+}
