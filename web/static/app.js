@@ -92,8 +92,6 @@
   function annotateMap() {
     var svg = $("#map svg");
     if (!svg || !records.length) return;
-    var w = parseFloat(svg.getAttribute("width"));
-    if (w) svg.style.maxWidth = Math.max(w, 320) + "px";
     var texts = [];
     svg.querySelectorAll("text").forEach(function (t) {
       var name = t.textContent.trim();
@@ -135,7 +133,7 @@
     dl.className = "d-head";
   }
   function spark(series) {
-    if (!series.length) return null;
+    if (series.length < 2) return null;
     var W = 300, H = 60, max = 0;
     series.forEach(function (p) { max = Math.max(max, p.avg_latency_ms); });
     max = max || 1;
