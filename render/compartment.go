@@ -180,10 +180,8 @@ func (l *layouter) compartment(p *Part, index int, st *nodeStyle, dir string, de
 			be.path = append(be.path, pt{q.X, q.Y})
 		}
 		sn, en := bp.nodes[r.s], bp.nodes[r.e]
-		if r.s != r.e {
-			be.path[0] = clipToShape(sn, be.path[0])
-			be.path[len(be.path)-1] = clipToShape(en, be.path[len(be.path)-1])
-		}
+		be.path[0] = clipToShape(sn, be.path[0])
+		be.path[len(be.path)-1] = clipToShape(en, be.path[len(be.path)-1])
 		bp.edges = append(bp.edges, be)
 		placedRefs = append(placedRefs, r)
 	}
