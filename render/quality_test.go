@@ -163,6 +163,9 @@ func (c *qtConfig) layoutNode(n *Node, dir, path string, out *[]qtCompartment) (
 	} else if ok && d == "down" {
 		childDir = "TB"
 	}
+	if visual == "table" {
+		return c.layoutTable(n, childDir, path, out)
+	}
 	W, H := 0.0, 0.0
 	for i, p := range n.Parts {
 		w, h := c.layoutPart(p, childDir, fmt.Sprintf("%s/%s#%d", path, n.ID, i), out)
@@ -192,6 +195,32 @@ func (c *qtConfig) layoutNode(n *Node, dir, path string, out *[]qtCompartment) (
 		W, H = 1.5*fs, 1.5*fs
 	}
 	return W, H
+}
+
+// layoutTable sizes a table: part 0 is the header, the other parts are cells,
+// an empty part starts a new row; all columns are as wide as the widest cell,
+// the first row sets their number, each row is as tall as its tallest cell.
+func (c *qtConfig) layoutTable(n *Node, dir, path string, out *[]qtCompartment) (float64, float64) {
+	if len(n.Parts) == 0 {
+		return 0, 0
+	}
+	hw, hh := c.layoutPart(n.Parts[0], dir, path+"/"+n.ID+"#0", out)
+	cols, firstRow := 0, true
+	cellW, rowH, H := 0.0, 0.0, hh
+	for i, p := range n.Parts[1:] {
+		if len(p.Lines) == 0 && len(p.Nodes) == 0 {
+			H += rowH
+			rowH, firstRow = 0, false
+			continue
+		}
+		w, h := c.layoutPart(p, dir, fmt.Sprintf("%s/%s#%d", path, n.ID, i+1), out)
+		cellW, rowH = math.Max(cellW, w), math.Max(rowH, h)
+		if firstRow {
+			cols++
+		}
+	}
+	H += rowH
+	return math.Max(hw, float64(cols)*cellW), H
 }
 
 // qtOurs lays out a diagram with our engine, compartments in pre-order.
