@@ -5,6 +5,7 @@ import (
 	"errors"
 	"image"
 	"image/color"
+	"log/slog"
 	"os"
 	"regexp"
 	"strconv"
@@ -485,5 +486,33 @@ func TestConcurrentRenders(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestMissingSystemFonts: without the system fallbacks, Latin and Cyrillic still come
+// from the embedded Go fonts, and each missing font is named in a warning.
+func TestMissingSystemFonts(t *testing.T) {
+	fs := loadFontSet(func(string) ([]byte, error) { return nil, os.ErrNotExist })
+	var buf bytes.Buffer
+	fs.log(slog.New(slog.NewTextHandler(&buf, nil)))
+	out := buf.String()
+	for _, want := range []string{"fonts-noto-cjk", "fonts-noto-color-emoji", "fonts-dejavu-core"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no warning naming %s:\n%s", want, out)
+		}
+	}
+	if n := strings.Count(out, "level=WARN"); n != 5 {
+		t.Errorf("%d warnings, want 5", n)
+	}
+	glyphs, _ := fs.shape("Жa", styleRegular)
+	for _, g := range glyphs {
+		if g.outline == nil || g.gid == 0 {
+			t.Errorf("latin/cyrillic glyph missing without system fonts")
+		}
+	}
+	// A CJK character falls back to the visible missing-glyph box, not to nothing.
+	glyphs, w := fs.shape("数", styleRegular)
+	if len(glyphs) != 1 || w <= 0 {
+		t.Errorf("missing glyph not drawn: %+v", glyphs)
 	}
 }

@@ -213,7 +213,13 @@ func loadFontSet(read func(string) ([]byte, error)) *fontSet {
 // LogFonts reports once which fallback fonts the renderer found and which are missing,
 // so a map with empty boxes for CJK or emoji can be traced to a missing package.
 func LogFonts(logger *slog.Logger) {
-	fs := sharedFonts()
+	sharedFonts().log(logger)
+}
+
+func (fs *fontSet) log(logger *slog.Logger) {
+	if fs.err != nil {
+		logger.Error("map fonts unusable", "err", fs.err)
+	}
 	for _, p := range fs.loaded {
 		logger.Debug("map font loaded", "path", p)
 	}
