@@ -28,11 +28,11 @@ var typeKeys = map[string]struct {
 	"redis":     {keys: []string{"address", "password", "db", "key"}, expect: []string{"value", "max_response_time"}},
 	"sqlite":    {keys: []string{"path", "query"}, expect: []string{"value"}},
 	"docker":    {keys: []string{"container", "socket"}},
-	"tmux":      {keys: []string{"session", "window", "process"}},
+	"tmux":      {keys: []string{"session", "window", "process", "socket"}},
 	"command":   {keys: []string{"command", "shell"}},
 	"heartbeat": {keys: []string{"token", "period", "grace", "schedule"}},
 	"dns":       {keys: []string{"query", "record", "server"}, expect: []string{"values", "rcode", "max_response_time"}},
-	"tls":       {keys: []string{"address", "warn_days", "error_days"}, expect: []string{"max_response_time"}},
+	"tls":       {keys: []string{"address", "warn_days", "error_days", "tls_verify"}, expect: []string{"max_response_time"}},
 }
 
 // typeAliases maps alternative type names to the type they run as.
