@@ -153,6 +153,11 @@ func (d *drawer) node(n *boxNode, ox, oy float64, level int, dir string) {
 		dash = d.dash()
 	}
 	lw := d.lw()
+	if n.status == "error" {
+		// A heavier outline tells an error apart without relying on red and green,
+		// which a colour-blind reader may not distinguish.
+		lw *= 2
+	}
 	d.sc.openGroup(n.id, n.status)
 	defer d.sc.closeGroup()
 	shape := func(p *canvas.Path) { d.sc.addPath(p, fill, stroke, lw, dash) }
