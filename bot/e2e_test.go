@@ -431,9 +431,7 @@ func pngBytes(t *testing.T, w, h int) []byte {
 func TestHeartbeatPushURL(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	if _, err := h.eng.Add(ctx, config.Check{Name: "backup", Type: "heartbeat", Period: config.Duration(24 * time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
+	wantPrefix(t, h.say(admin, admin, "/add heartbeat backup every 1d grace 1h"), "Added backup (heartbeat, every 1d).\nFirst result: ")
 	tok, err := h.db.HeartbeatToken(ctx, "backup")
 	if err != nil || tok == "" {
 		t.Fatalf("token %q %v", tok, err)
