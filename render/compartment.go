@@ -48,6 +48,7 @@ type boxNode struct {
 	status   string  // "" when not live
 	icon     float64 // lollipop and socket: size of the drawn icon
 	tabW     float64 // package: width of the tab above the body
+	tabX     float64 // package: left of the tab, under the title wherever it is set
 	dir      string  // direction of the compartment holding the node
 }
 
@@ -504,7 +505,10 @@ func (l *layouter) size(n *boxNode) {
 		stack(n, 0, 0, line)
 		n.tabW = n.w / 2
 		if len(n.parts) > 0 && len(n.parts[0].lines) > 0 {
-			n.tabW = math.Min(n.w, l.textWidth(n.parts[0].lines[0], false)+2*o.padding)
+			n.tabW = math.Min(n.w, l.textWidth(n.parts[0].lines[0], n.st.title.bold)+2*o.padding)
+		}
+		if n.st.title.center {
+			n.tabX = (n.w - n.tabW) / 2
 		}
 	default:
 		n.w, n.h = W, H
@@ -808,7 +812,7 @@ func insideShape(n *boxNode, q pt) (bool, bool) {
 		}
 		hh := n.parts[0].h
 		inBody := math.Abs(dx) <= n.w/2 && dy >= -n.h/2+hh && dy <= n.h/2
-		inTab := dx >= -n.w/2 && dx <= -n.w/2+n.tabW && dy >= -n.h/2 && dy <= -n.h/2+hh
+		inTab := dx >= -n.w/2+n.tabX && dx <= -n.w/2+n.tabX+n.tabW && dy >= -n.h/2 && dy <= -n.h/2+hh
 		return inBody || inTab, true
 	}
 	return false, false

@@ -45,6 +45,13 @@ var goldenLive = map[string]map[string]NodeStatus{
 		"queue":  {Status: "unknown"},
 		"cron":   {Status: "paused", Lines: []string{"paused"}},
 	},
+	"generated": {
+		"foldwrap":   {Status: "ok", Lines: []string{"12 ms"}},
+		"postgres":   {Status: "ok", Lines: []string{"db 1.2 GB"}},
+		"grani":      {Status: "error", Lines: []string{"down"}},
+		"validators": {Status: "skip", Lines: []string{"grani is down"}},
+		"google":     {Status: "ok", Lines: []string{"HTTP 200 · 80 ms"}},
+	},
 	"unicode": {
 		"foldwrap": {Status: "ok", Lines: []string{"матч 12 мс"}},
 	},

@@ -210,7 +210,8 @@ func (d *drawer) node(n *boxNode, ox, oy float64, level int, dir string) {
 			hh = n.parts[0].h
 		}
 		shape(canvas.Rectangle(n.w*d.z, (n.h-hh)*d.z).Translate(x*d.z, (y+hh)*d.z))
-		shape(d.poly([]pt{{x, y + hh}, {x, y}, {x + tabW, y}, {x + tabW, y + hh}}, 0, 0, true))
+		tx := x + n.tabX
+		shape(d.poly([]pt{{tx, y + hh}, {tx, y}, {tx + tabW, y}, {tx + tabW, y + hh}}, 0, 0, true))
 	case "pipe":
 		fillOnly(rect())
 		strokeOnly(d.poly([]pt{{x, y}, {x + n.w, y}}, 0, 0, false))
