@@ -87,6 +87,23 @@ checks:
 		t.Fatalf("warn recovery:\n got %q\nwant %q", got[1], want)
 	}
 	h.quiet(chatA, 2)
+
+	// Down, then back but degraded: the recovery says so, with no separate warn alert;
+	// back to ok says "ok again".
+	h.event("slow", okS, errS, "refused")
+	h.waitTexts(chatA, 3)
+	h.advance(time.Minute, 10*time.Second)
+	h.event("slow", errS, warnS, "slow: 2s")
+	got = h.waitTexts(chatA, 4)
+	if !strings.HasPrefix(got[3], "✅ <b>slow</b> is back after 1m") || !strings.Contains(got[3], "(degraded: slow: 2s)") {
+		t.Fatalf("recovery into warn = %q", got[3])
+	}
+	h.quiet(chatA, 4)
+	h.event("slow", warnS, okS, "")
+	got = h.waitTexts(chatA, 5)
+	if !strings.HasPrefix(got[4], "✅ <b>slow</b> is ok again") {
+		t.Fatalf("warn ended = %q", got[4])
+	}
 }
 
 func TestReminder(t *testing.T) {

@@ -149,7 +149,9 @@ func (a *Alerter) round(ctx context.Context, ss *sendState) (next time.Time, pro
 			wait := backoff(it.attempts)
 			ss.chatBlock[it.chat] = now.Add(wait)
 			a.retry(ctx, it, now.Add(wait), err)
-			if apiErr == nil {
+			// Anything but a refusal of this one message (400, 403) means alerts are not
+			// getting through: network down, wrong token, Telegram failing.
+			if apiErr == nil || (apiErr.Code != 400 && apiErr.Code != 403) {
 				a.hmu.Lock()
 				if a.failingSince.IsZero() {
 					a.failingSince = now

@@ -214,12 +214,17 @@ func (a *Alerter) handle(ctx context.Context, ev monitor.Event) {
 			a.addToGroup(ev.Check, ev.At)
 		}
 	case monitor.StatusWarn:
+		wasAlerted := st.alerted
 		if ev.From == monitor.StatusError || ev.From == monitor.StatusSkip {
 			a.recovered(ctx, ev, spec)
 		}
 		if spec.AlertOnWarn && !st.warnSent {
 			st.since = ev.At
-			a.addToGroup(ev.Check, ev.At)
+			if wasAlerted && !st.flapping {
+				st.warnSent = true // the recovery already said "degraded"
+			} else {
+				a.addToGroup(ev.Check, ev.At)
+			}
 		}
 	case monitor.StatusOK:
 		switch ev.From {
