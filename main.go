@@ -213,6 +213,8 @@ func serve(ctx context.Context, path string, cfg *config.Config, logger *slog.Lo
 		return fmt.Errorf("storage: %w", err)
 	}
 
+	withChatChecks(ctx, cfg, db, logger)
+
 	// The engine calls its sinks from Start on; they are built after it because they read it.
 	sinks := &fanout{results: []monitor.ResultSink{db}}
 	eng, err := monitor.New(cfg, monitor.Options{
@@ -264,7 +266,6 @@ func serve(ctx context.Context, path string, cfg *config.Config, logger *slog.Lo
 	if err := eng.Start(ctx); err != nil {
 		return err
 	}
-	restoreChatChecks(ctx, db, eng, logger)
 	logger.Info("statusmap running", "checks", len(eng.Snapshot()), "config", path,
 		"db", cfg.Storage.Path, "web", cfg.Web.Listen)
 
@@ -349,27 +350,31 @@ func (l logSender) Send(_ context.Context, chatID int64, text, check string) err
 	return nil
 }
 
-// chatChecks is what restoring chat-added checks needs from storage.
+// chatChecks is what merging the checks added from chat needs from storage.
 type chatChecks interface {
 	Checks(ctx context.Context) ([]config.Check, error)
 }
 
-// restoreChatChecks schedules the checks added from chat in earlier runs. A stored check
-// whose name the config now uses is skipped with a warning: the config wins.
-func restoreChatChecks(ctx context.Context, db chatChecks, eng *monitor.Engine, logger *slog.Logger) {
+// withChatChecks appends the checks added from chat in earlier runs to cfg, so they start
+// with the others (restored state, spread first runs). A stored check whose name the config
+// now uses is skipped with a warning: the config wins.
+func withChatChecks(ctx context.Context, cfg *config.Config, db chatChecks, logger *slog.Logger) {
 	checks, err := db.Checks(ctx)
 	if err != nil {
 		logger.Error("loading checks added from chat", "err", err)
 		return
 	}
+	inConfig := make(map[string]bool, len(cfg.Checks))
+	for _, c := range cfg.Checks {
+		inConfig[c.Name] = true
+	}
 	for _, c := range checks {
-		if _, ok := eng.Get(c.Name); ok {
+		if inConfig[c.Name] {
 			logger.Warn("check added from chat shadowed by the config file", "check", c.Name)
 			continue
 		}
-		if _, err := eng.Add(ctx, c); err != nil {
-			logger.Error("restoring check added from chat", "check", c.Name, "err", err)
-		}
+		c.Source = monitor.SourceChat
+		cfg.Checks = append(cfg.Checks, c)
 	}
 }
 
@@ -400,9 +405,7 @@ func cmdMap(path, out string, source bool, parseFile, host string, stdout, stder
 		if db, err := storage.Open(ctx, cfg.Storage.Path, storage.Options{Logger: newLogger(stderr), MaintainInterval: -1}); err == nil {
 			defer db.Close()
 			opt.Restore, _ = db.LoadStates(ctx)
-			if chat, err := db.Checks(ctx); err == nil {
-				cfg.Checks = append(cfg.Checks, chat...)
-			}
+			withChatChecks(ctx, cfg, db, slog.New(slog.DiscardHandler))
 		}
 	}
 	eng, err := monitor.New(cfg, opt)

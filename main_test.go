@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"github.com/statusmap/statusmap/config"
+	"github.com/statusmap/statusmap/storage"
 	"image/png"
 	"net/http"
 	"net/http/httptest"
@@ -237,5 +238,33 @@ func TestRunServesWebAndStopsOnCancel(t *testing.T) {
 	}
 	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
 		t.Error("web still answers after stop")
+	}
+}
+
+func TestChatChecksJoinTheConfigAndLoseClashes(t *testing.T) {
+	ctx := context.Background()
+	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "s.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, c := range []config.Check{
+		{Name: "from-chat", Type: "tcp", Address: "127.0.0.1:1"},
+		{Name: "api", Type: "tcp", Address: "127.0.0.1:2"},
+	} {
+		if err := db.SaveCheck(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := &config.Config{Checks: []config.Check{{Name: "api", Type: "tcp", Address: "127.0.0.1:3"}}}
+	withChatChecks(ctx, cfg, db, slog.New(slog.DiscardHandler))
+	if len(cfg.Checks) != 2 {
+		t.Fatalf("checks %+v, want api from the config and from-chat", cfg.Checks)
+	}
+	if cfg.Checks[0].Address != "127.0.0.1:3" {
+		t.Errorf("the config's api was replaced: %+v", cfg.Checks[0])
+	}
+	if c := cfg.Checks[1]; c.Name != "from-chat" || c.Source != "chat" {
+		t.Errorf("chat check %+v", c)
 	}
 }

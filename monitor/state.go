@@ -41,6 +41,12 @@ func Next(prev State, r Result, depError bool, failTh, okTh int) (State, *Event)
 	s.LastCheck = r.Time
 	s.Last = r
 
+	// An unknown verdict (a heartbeat before its first push is due) is no run to judge:
+	// it neither counts nor moves the status.
+	if r.Status == StatusUnknown {
+		return s, nil
+	}
+
 	failed := r.Status != StatusOK && r.Status != StatusWarn
 	if failed {
 		s.FailCount++

@@ -193,3 +193,24 @@ func TestNextPausedStaysPaused(t *testing.T) {
 		t.Fatalf("a manual run of a paused check still counts")
 	}
 }
+
+func TestNextUnknownVerdictIsNoRun(t *testing.T) {
+	st := State{Status: StatusUnknown}
+	for i := 0; i < 5; i++ {
+		var ev *Event
+		st, ev = Next(st, Result{Check: "hb", Time: at(i), Status: StatusUnknown, Reason: "no push due yet"}, false, 2, 1)
+		if ev != nil {
+			t.Fatalf("run %d: unknown verdict made an event %+v", i, ev)
+		}
+	}
+	if st.Status != StatusUnknown || st.FailCount != 0 || st.SuccessCount != 0 {
+		t.Fatalf("after unknown verdicts: status %s, counts %d/%d", st.Status, st.SuccessCount, st.FailCount)
+	}
+	if !st.LastCheck.Equal(at(4)) || st.Last.Reason != "no push due yet" {
+		t.Fatalf("last run not recorded: %v %q", st.LastCheck, st.Last.Reason)
+	}
+	st, _ = Next(st, Result{Check: "hb", Time: at(5), Status: StatusError}, false, 1, 1)
+	if st.Status != StatusError {
+		t.Fatalf("a real failure after unknown verdicts: %s", st.Status)
+	}
+}
