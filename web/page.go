@@ -5,7 +5,11 @@ import (
 	"embed"
 	"html/template"
 	"io/fs"
+	"mime"
 	"net/http"
+	"path"
+	"strings"
+	"time"
 )
 
 // The page is plain HTML, CSS and JavaScript embedded in the binary: no build step.
@@ -51,7 +55,29 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(buf.Bytes())
 }
 
+// staticHandler serves the embedded assets: files only (no listings, not the page's
+// template), and 404 for anything else, including paths that are not valid names.
 func staticHandler() http.Handler {
-	sub, _ := fs.Sub(staticFS, "static") // "static" is embedded above: cannot fail
-	return http.StripPrefix("/static/", http.FileServerFS(sub))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/static/")
+		if !fs.ValidPath(name) || name == "index.html" || path.Ext(name) == "" {
+			http.NotFound(w, r)
+			return
+		}
+		data, err := fs.ReadFile(staticFS, "static/"+name)
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		ctype := mime.TypeByExtension(path.Ext(name))
+		if ctype == "" {
+			ctype = "application/octet-stream"
+		}
+		w.Header().Set("Content-Type", ctype)
+		w.Header().Set("Cache-Control", "no-cache")
+		http.ServeContent(w, r, name, startTime, bytes.NewReader(data))
+	})
 }
+
+// startTime is the assets' modification time: they change only with the binary.
+var startTime = time.Now()
