@@ -324,3 +324,52 @@ func TestStoreDown(t *testing.T) {
 		t.Fatalf("the outbox failure is not logged")
 	}
 }
+
+// TestReload: new alerting settings apply without a restart (SIGHUP).
+func TestReload(t *testing.T) {
+	const chatB = int64(-777)
+	h := newHarness(t, simpleConfig(2, "alerting: {group_wait: 0}\n"), nil)
+	h.start()
+	settle()
+	h.event("c00", okS, errS, "refused")
+	h.waitTexts(chatA, 1)
+	h.al.Reload(parseConfig(t, simpleConfig(2, "  alert_chats: [-777]\nalerting: {group_wait: 1m}\n")))
+	h.event("c01", okS, errS, "refused")
+	h.advance(50*time.Second, 5*time.Second)
+	h.quiet(chatB, 0) // group_wait is now a minute
+	h.advance(15*time.Second, 5*time.Second)
+	got := h.waitTexts(chatB, 1)
+	if !strings.HasPrefix(got[0], "🔴 <b>c01</b> is down") {
+		t.Fatalf("after reload = %q", got[0])
+	}
+	h.quiet(chatA, 1)
+}
+
+// TestHealthFromBotContact: with the bot's last contact known, a silent Bot API is noticed
+// even when no alert is due.
+func TestHealthFromBotContact(t *testing.T) {
+	clk := newFakeClock(t0)
+	var last atomic.Int64
+	last.Store(t0.UnixNano())
+	cfg := parseConfig(t, simpleConfig(0, "  dead_after: 10m\n"))
+	a := New(cfg, Deps{Clock: clk, LastContact: func() time.Time { return time.Unix(0, last.Load()).UTC() }}, nil)
+	for _, step := range []struct {
+		advance time.Duration
+		contact bool
+		ok      bool
+	}{
+		{5 * time.Minute, true, true},
+		{9 * time.Minute, false, true},
+		{2 * time.Minute, false, false},
+		{time.Minute, true, true},
+	} {
+		clk.Advance(step.advance)
+		if step.contact {
+			last.Store(clk.Now().UnixNano())
+		}
+		ok, since := a.Healthy()
+		if ok != step.ok || !since.Equal(time.Unix(0, last.Load()).UTC()) {
+			t.Fatalf("at %v: Healthy() = %v, %v; want %v, %v", clk.Now().Sub(t0), ok, since, step.ok, time.Unix(0, last.Load()).UTC())
+		}
+	}
+}
