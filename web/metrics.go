@@ -2,6 +2,7 @@ package web
 
 import (
 	"sort"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -15,6 +16,9 @@ import (
 type metrics struct {
 	reg     *prometheus.Registry
 	latency *prometheus.HistogramVec
+
+	mu   sync.Mutex
+	seen map[string]bool // checks with a latency series
 }
 
 var allStatuses = []monitor.Status{
@@ -23,7 +27,7 @@ var allStatuses = []monitor.Status{
 }
 
 func newMetrics(s *Server) *metrics {
-	m := &metrics{reg: prometheus.NewRegistry()}
+	m := &metrics{reg: prometheus.NewRegistry(), seen: map[string]bool{}}
 	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "statusmap_check_latency_seconds",
 		Help:    "Latency of check runs.",
@@ -62,6 +66,22 @@ func newMetrics(s *Server) *metrics {
 
 func (m *metrics) observe(r monitor.Result) {
 	m.latency.WithLabelValues(r.Check).Observe(r.Latency.Seconds())
+	m.mu.Lock()
+	m.seen[r.Check] = true
+	m.mu.Unlock()
+}
+
+// forget drops the latency series of checks that no longer exist (removed from chat or
+// by a reload), so dashboards do not keep them forever.
+func (m *metrics) forget(current map[string]bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for name := range m.seen {
+		if !current[name] {
+			m.latency.DeleteLabelValues(name)
+			delete(m.seen, name)
+		}
+	}
 }
 
 var (
@@ -103,8 +123,11 @@ func (c *checkCollector) Describe(ch chan<- *prometheus.Desc) {
 
 func (c *checkCollector) Collect(ch chan<- prometheus.Metric) {
 	counts := map[monitor.Status]int{}
-	for _, v := range c.s.deps.Engine.Snapshot() {
+	views := c.s.deps.Engine.Snapshot()
+	current := make(map[string]bool, len(views))
+	for _, v := range views {
 		name, st := v.Spec.Name, v.State.Status
+		current[name] = true
 		if st == "" {
 			st = monitor.StatusUnknown
 		}
@@ -140,6 +163,7 @@ func (c *checkCollector) Collect(ch chan<- prometheus.Metric) {
 			emit(ch, descValue, prometheus.GaugeValue, val, name, k)
 		}
 	}
+	c.s.met.forget(current)
 	for _, s := range allStatuses {
 		emit(ch, descChecks, prometheus.GaugeValue, float64(counts[s]), string(s))
 	}

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"context"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/statusmap/statusmap/config"
 )
 
 func TestMetrics(t *testing.T) {
@@ -52,6 +55,22 @@ func TestMetrics(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("statusmap metrics:\n%s", grep(body, "statusmap_"))
+	}
+
+	// A check removed from chat leaves no series behind.
+	if _, err := e.eng.Add(context.Background(), config.Check{Name: "temp", Type: "http", URL: e.targets["api"].srv.URL}); err != nil {
+		t.Fatal(err)
+	}
+	_, body = e.get(t, "/metrics")
+	if !strings.Contains(body, `statusmap_check_latency_seconds_count{check="temp"} 1`) {
+		t.Errorf("no latency of the added check:\n%s", grep(body, "temp"))
+	}
+	if err := e.eng.Remove("temp"); err != nil {
+		t.Fatal(err)
+	}
+	e.get(t, "/metrics") // the scrape that notices the removal
+	if _, body = e.get(t, "/metrics"); strings.Contains(body, `check="temp"`) {
+		t.Errorf("removed check still exported:\n%s", grep(body, "temp"))
 	}
 }
 

@@ -31,6 +31,7 @@ func TestPush(t *testing.T) {
 		{"GET", "/push/" + tok + "/banana", 400, "bad push", ""},
 		{"GET", "/push/" + tok + "/256", 400, "bad push", ""},
 		{"DELETE", "/push/" + tok, 405, "method not allowed", ""},
+		{"HEAD", "/push/" + tok, 405, "", ""},
 		{"GET", "/push/0123456789abcdef0123456789abcdef", 404, "unknown token", ""},
 		{"POST", "/push/0123456789abcdef0123456789abcdef/fail", 404, "unknown token", ""},
 	}

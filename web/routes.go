@@ -118,8 +118,9 @@ func (s *Server) requireAuth(h http.Handler) http.Handler {
 // /push/TOKEN/fail, /push/TOKEN/N (exit code N; non-zero is a failure), and
 // ?status=fail|start|success on any of them.
 func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodPost && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, POST, HEAD")
+	// HEAD is refused: link checkers and previews send it, and must not count as a ping.
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		w.Header().Set("Allow", "GET, POST")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
