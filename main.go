@@ -214,6 +214,13 @@ func serve(ctx context.Context, path string, cfg *config.Config, logger *slog.Lo
 	}
 
 	withChatChecks(ctx, cfg, db, logger)
+	// Times in chat read like the web page's: web.timezone (validated at load), else Local.
+	loc := time.Local
+	if cfg.Web.Timezone != "" {
+		if l, err := time.LoadLocation(cfg.Web.Timezone); err == nil {
+			loc = l
+		}
+	}
 
 	// The engine calls its sinks from Start on; they are built after it because they read it.
 	sinks := &fanout{results: []monitor.ResultSink{db}}
@@ -241,7 +248,7 @@ func serve(ctx context.Context, path string, cfg *config.Config, logger *slog.Lo
 		cfg.Telegram.AlertChats = []int64{0}
 	} else {
 		tg, err = bot.New(cfg.Telegram, bot.Deps{
-			Engine: eng, Store: db, Map: mapFn, Defaults: cfg.Defaults, PushBase: cfg.Web.BaseURL,
+			Engine: eng, Store: db, Map: mapFn, Defaults: cfg.Defaults, PushBase: cfg.Web.BaseURL, Location: loc,
 		}, logger)
 		if err != nil {
 			return err
@@ -252,7 +259,9 @@ func serve(ctx context.Context, path string, cfg *config.Config, logger *slog.Lo
 	if tg != nil {
 		lastContact = tg.LastOK
 	}
-	alerter := alerting.New(cfg, alerting.Deps{Sender: sender, Store: db, Engine: eng, LastContact: lastContact}, logger)
+	alerter := alerting.New(cfg, alerting.Deps{
+		Sender: sender, Store: db, Engine: eng, LastContact: lastContact, Location: loc,
+	}, logger)
 	site, err := web.New(cfg.Web, web.Deps{
 		Engine: eng, History: db, Map: mapFn, Health: alerter.Healthy,
 		Info: web.Info{Version: buildVersion()},
