@@ -160,6 +160,11 @@ type rasterOp struct {
 	img        *image.RGBA
 	m          canvas.Matrix
 	ymin, ymax float64
+	// rect marks an axis-aligned rectangle fill, in image pixels (y down), drawn
+	// straight into the pixels instead of through the scanline rasterizer: frames,
+	// groups and boxes cover most of the picture, several times over.
+	rect               bool
+	rx0, ry0, rx1, ry1 float64
 }
 
 // rasterOps turns the scene into fills: strokes become outlines and text becomes
@@ -180,7 +185,12 @@ func (s *scene) rasterOps(H, scale float64) []rasterOp {
 		}
 		if it.path != nil {
 			if it.fill.ok {
-				add(it.path.Copy().Transform(flip), it.fill.rgb)
+				if x0, y0, x1, y1, ok := axisRect(it.path); ok {
+					ops = append(ops, rasterOp{rect: true, color: it.fill.rgb, ymin: H - y1, ymax: H - y0,
+						rx0: x0 * scale, ry0: y0 * scale, rx1: x1 * scale, ry1: y1 * scale})
+				} else {
+					add(it.path.Copy().Transform(flip), it.fill.rgb)
+				}
 			}
 			if it.stroke.ok && it.width > 0 {
 				add(strokeOutline(it.path, it.width, it.dash, 0.1/scale).Transform(flip), it.stroke.rgb)
@@ -244,6 +254,10 @@ func (s *scene) rasterize(img *image.RGBA, ops []rasterOp, scale float64) {
 			lo, hi := float64(ph-y1)/scale-1, float64(ph-y0)/scale+1
 			for _, op := range ops {
 				if op.ymax < lo || op.ymin > hi {
+					continue
+				}
+				if op.rect {
+					fillRect(band, op.rx0, op.ry0-float64(y0), op.rx1, op.ry1-float64(y0), op.color)
 					continue
 				}
 				if op.img != nil {

@@ -65,24 +65,16 @@ func encodeOpaquePNG(w io.Writer, img *image.RGBA, bg color.RGBA) error {
 				return
 			}
 			ad := adler32.New()
-			prev := make([]byte, 3*width)
-			raw := make([]byte, 3*width)
 			cur := make([]byte, 1+3*width)
-			if y0 > 0 {
-				opaqueRow(img, y0-1, bg, prev)
-			}
 			for y := y0; y < y1; y++ {
-				opaqueRow(img, y, bg, raw)
+				row := img.Pix[y*img.Stride : y*img.Stride+4*width]
 				if y == 0 {
 					cur[0] = 0 // None: there is no row above
-					copy(cur[1:], raw)
+					opaqueRow(img, y, bg, cur[1:])
 				} else {
 					cur[0] = 2 // Up
-					for i := range raw {
-						cur[1+i] = raw[i] - prev[i]
-					}
+					upRow(cur[1:], row, img.Pix[(y-1)*img.Stride:(y-1)*img.Stride+4*width], bg)
 				}
-				prev, raw = raw, prev
 				ad.Write(cur)
 				if _, err := fw.Write(cur); err != nil {
 					out[k].err = err
@@ -183,6 +175,49 @@ func opaqueRow(img *image.RGBA, y int, bg color.RGBA, dst []byte) {
 		}
 		dst[j], dst[j+1], dst[j+2] = r, g, b
 	}
+}
+
+// upRow writes the Up filter of row cur below row prev (both premultiplied RGBA,
+// laid over bg) as RGB into dst. Only pixels that differ from the one above are
+// converted: in a diagram most of them do not, and their difference is zero.
+func upRow(dst, cur, prev []byte, bg color.RGBA) {
+	clear(dst)
+	if bytes.Equal(cur, prev) {
+		return
+	}
+	n := len(cur) / 4
+	x := 0
+	for ; x+2 <= n; x += 2 {
+		if binary.LittleEndian.Uint64(cur[x*4:]) == binary.LittleEndian.Uint64(prev[x*4:]) {
+			continue
+		}
+		upPixel(dst[x*3:x*3+3], cur[x*4:x*4+4], prev[x*4:x*4+4], bg)
+		upPixel(dst[x*3+3:x*3+6], cur[x*4+4:x*4+8], prev[x*4+4:x*4+8], bg)
+	}
+	if x < n {
+		upPixel(dst[x*3:x*3+3], cur[x*4:x*4+4], prev[x*4:x*4+4], bg)
+	}
+}
+
+func upPixel(dst, c, p []byte, bg color.RGBA) {
+	if c[0] == p[0] && c[1] == p[1] && c[2] == p[2] && c[3] == p[3] {
+		return
+	}
+	r1, g1, b1 := overBg(c, bg)
+	r0, g0, b0 := overBg(p, bg)
+	dst[0], dst[1], dst[2] = r1-r0, g1-g0, b1-b0
+}
+
+// overBg is the premultiplied pixel p laid over the opaque colour bg.
+func overBg(p []byte, bg color.RGBA) (r, g, b uint8) {
+	r, g, b = p[0], p[1], p[2]
+	if a := p[3]; a != 255 {
+		k := uint32(255 - a)
+		r += uint8((uint32(bg.R)*k + 127) / 255)
+		g += uint8((uint32(bg.G)*k + 127) / 255)
+		b += uint8((uint32(bg.B)*k + 127) / 255)
+	}
+	return r, g, b
 }
 
 // adler32Combine is the Adler-32 of two concatenated pieces from their checksums and
