@@ -275,6 +275,7 @@ func serve(ctx context.Context, path string, cfg *config.Config, logger *slog.Lo
 	if err := eng.Start(ctx); err != nil {
 		return err
 	}
+	restorePauses(ctx, db, eng, logger)
 	logger.Info("statusmap running", "checks", len(eng.Snapshot()), "config", path,
 		"db", cfg.Storage.Path, "web", cfg.Web.Listen)
 
@@ -328,6 +329,22 @@ func serve(ctx context.Context, path string, cfg *config.Config, logger *slog.Lo
 			}
 			alerter.Reload(next)
 			current.Store(next)
+		}
+	}
+}
+
+// restorePauses re-applies pauses set from chat before a restart; expired ones are gone.
+func restorePauses(ctx context.Context, db interface {
+	Pauses(ctx context.Context) (map[string]time.Time, error)
+}, eng *monitor.Engine, logger *slog.Logger) {
+	pauses, err := db.Pauses(ctx)
+	if err != nil {
+		logger.Error("loading pauses", "err", err)
+		return
+	}
+	for name, until := range pauses {
+		if err := eng.Pause(name, until); err != nil {
+			logger.Warn("restoring pause", "check", name, "err", err)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"github.com/statusmap/statusmap/config"
+	"github.com/statusmap/statusmap/monitor"
 	"github.com/statusmap/statusmap/storage"
 	"image/png"
 	"net/http"
@@ -266,5 +267,33 @@ func TestChatChecksJoinTheConfigAndLoseClashes(t *testing.T) {
 	}
 	if c := cfg.Checks[1]; c.Name != "from-chat" || c.Source != "chat" {
 		t.Errorf("chat check %+v", c)
+	}
+}
+
+func TestPausesFromChatSurviveRestart(t *testing.T) {
+	ctx := context.Background()
+	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "s.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	until := time.Now().Add(2 * time.Hour).Truncate(time.Second)
+	if err := db.SetPause(ctx, "api", until); err != nil {
+		t.Fatal(err)
+	}
+	cfg := &config.Config{Checks: []config.Check{
+		{Name: "api", Type: "tcp", Address: "127.0.0.1:1"},
+		{Name: "db", Type: "tcp", Address: "127.0.0.1:1"},
+	}}
+	eng, err := monitor.New(cfg, monitor.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	restorePauses(ctx, db, eng, slog.New(slog.DiscardHandler))
+	if v, _ := eng.Get("api"); v.State.Status != monitor.StatusPaused {
+		t.Errorf("api after restore: %s, want paused", v.State.Status)
+	}
+	if v, _ := eng.Get("db"); v.State.Status == monitor.StatusPaused {
+		t.Error("db was not paused")
 	}
 }
