@@ -221,7 +221,8 @@ func (s *scene) rasterOps(H, scale float64) []rasterOp {
 				ops = append(ops, rasterOp{img: img, m: canvas.Identity.Translate(gx, bottom).Scale(k, k), ymin: bottom, ymax: top})
 				continue
 			}
-			p := g.outline.outline(g.gid)
+			// a tenth of a pixel, as the rasterizer would flatten it
+			p := g.outline.flatOutline(g.gid, canvas.PixelTolerance/(it.em*scale))
 			if p.Empty() {
 				continue
 			}

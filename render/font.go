@@ -69,14 +69,25 @@ type outlineFont struct {
 
 	mu     sync.Mutex
 	glyphs map[uint16]*canvas.Path
+	flat   map[flatKey]*canvas.Path
 }
+
+// flatKey names a glyph outline flattened to lines within tol em.
+type flatKey struct {
+	gid uint16
+	tol float64
+}
+
+// maxFlatGlyphs bounds the flattened-outline cache: every picture scale makes new
+// entries, and a long-running service draws maps of many sizes.
+const maxFlatGlyphs = 20000
 
 func parseOutlineFont(name string, b []byte, index int) (*outlineFont, error) {
 	sfnt, err := font.ParseFont(b, index)
 	if err != nil {
 		return nil, fmt.Errorf("font %s: %w", name, err)
 	}
-	return &outlineFont{name: name, sfnt: sfnt, upem: float64(sfnt.Head.UnitsPerEm), glyphs: map[uint16]*canvas.Path{}}, nil
+	return &outlineFont{name: name, sfnt: sfnt, upem: float64(sfnt.Head.UnitsPerEm), glyphs: map[uint16]*canvas.Path{}, flat: map[flatKey]*canvas.Path{}}, nil
 }
 
 func (f *outlineFont) has(r rune) uint16 { return f.sfnt.GlyphIndex(r) }
@@ -98,6 +109,29 @@ func (f *outlineFont) outline(gid uint16) *canvas.Path {
 		p = &canvas.Path{}
 	}
 	f.glyphs[gid] = p
+	return p
+}
+
+// flatOutline is the glyph outline in em units flattened to lines no further than
+// tol em from the curves, cached: a map repeats the same few glyphs hundreds of
+// times and flattening them was a large part of drawing its text. The rasterizer
+// would flatten with the same tolerance, so the pixels are the same. Callers must
+// not modify it.
+func (f *outlineFont) flatOutline(gid uint16, tol float64) *canvas.Path {
+	key := flatKey{gid, tol}
+	f.mu.Lock()
+	p, ok := f.flat[key]
+	f.mu.Unlock()
+	if ok {
+		return p
+	}
+	p = f.outline(gid).Flatten(tol)
+	f.mu.Lock()
+	if len(f.flat) >= maxFlatGlyphs {
+		clear(f.flat)
+	}
+	f.flat[key] = p
+	f.mu.Unlock()
 	return p
 }
 
