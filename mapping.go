@@ -1,0 +1,97 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+
+	"github.com/statusmap/statusmap/config"
+	"github.com/statusmap/statusmap/monitor"
+	"github.com/statusmap/statusmap/render"
+)
+
+// mapInput returns the status map's nomnoml source and the live overlay of every check:
+// the hand-written map when the config has one, else the map generated from the checks.
+// host limits a generated map to one host's checks.
+func mapInput(cfg *config.Config, views []monitor.CheckView, host string) (string, map[string]render.NodeStatus, error) {
+	live := make(map[string]render.NodeStatus, len(views))
+	for _, v := range views {
+		live[v.Spec.Name] = render.NodeStatus{Status: string(v.State.Status), Lines: v.MapLines()}
+	}
+	src, generated, err := cfg.MapSource()
+	if err != nil {
+		return "", nil, err
+	}
+	if !generated {
+		if host != "" {
+			return "", nil, fmt.Errorf("a host filter needs the generated map; this config has a hand-written one")
+		}
+		return src, live, nil
+	}
+	items := make([]render.Item, 0, len(views))
+	for _, v := range views {
+		if host != "" && v.Spec.Host != host {
+			continue
+		}
+		items = append(items, render.Item{Name: v.Spec.Name, Host: v.Spec.Host, Runtime: v.Spec.Runtime, Deps: v.Spec.Dependencies})
+	}
+	if host != "" && len(items) == 0 {
+		return "", nil, fmt.Errorf("no checks on host %q", host)
+	}
+	return render.Generate(items), live, nil
+}
+
+// checkLike is what a node name must look like to be taken for a check's name.
+var checkLike = regexp.MustCompile(`^[a-z0-9_-]+$`)
+
+// mapWarnings compares a hand-written map with the checks: nodes that look like checks but
+// match none (a typo leaves a node grey forever) and checks that appear on no map.
+func mapWarnings(cfg *config.Config) []string {
+	src, generated, err := cfg.MapSource()
+	if err != nil {
+		return []string{err.Error()}
+	}
+	if generated {
+		return nil
+	}
+	d, err := render.Parse(src)
+	if err != nil {
+		return []string{fmt.Sprintf("map: %v", err)}
+	}
+	onMap := map[string]bool{}
+	var walk func(p *render.Part)
+	walk = func(p *render.Part) {
+		if p == nil {
+			return
+		}
+		for _, n := range p.Nodes {
+			// Containers (frames, groups) are hosts and runtimes, not checks.
+			leaf := true
+			for _, sub := range n.Parts {
+				if len(sub.Nodes) > 0 {
+					leaf = false
+				}
+				walk(sub)
+			}
+			onMap[n.ID] = onMap[n.ID] || leaf
+		}
+	}
+	walk(d.Root)
+	checks := map[string]bool{}
+	for _, c := range cfg.Checks {
+		checks[c.Name] = true
+	}
+	var out []string
+	for id, leaf := range onMap {
+		if leaf && checkLike.MatchString(id) && !checks[id] {
+			out = append(out, fmt.Sprintf("map: node [%s] looks like a check but no check has that name", id))
+		}
+	}
+	for name := range checks {
+		if !onMap[name] {
+			out = append(out, fmt.Sprintf("map: check %q appears on no map node", name))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
