@@ -6,7 +6,6 @@ import (
 	"compress/flate"
 	"encoding/binary"
 	"fmt"
-	"hash/adler32"
 	"hash/crc32"
 	"image"
 	"image/color"
@@ -64,7 +63,7 @@ func encodeOpaquePNG(w io.Writer, img *image.RGBA, bg color.RGBA) error {
 				out[k].err = err
 				return
 			}
-			ad := adler32.New()
+			var ad adler
 			cur := make([]byte, 1+3*width)
 			for y := y0; y < y1; y++ {
 				row := img.Pix[y*img.Stride : y*img.Stride+4*width]
@@ -75,7 +74,7 @@ func encodeOpaquePNG(w io.Writer, img *image.RGBA, bg color.RGBA) error {
 					cur[0] = 2 // Up
 					upRow(cur[1:], row, img.Pix[(y-1)*img.Stride:(y-1)*img.Stride+4*width], bg)
 				}
-				ad.Write(cur)
+				ad.update(cur)
 				if _, err := fw.Write(cur); err != nil {
 					out[k].err = err
 					return
@@ -86,7 +85,7 @@ func encodeOpaquePNG(w io.Writer, img *image.RGBA, bg color.RGBA) error {
 			} else {
 				err = fw.Flush()
 			}
-			out[k] = piece{data: buf.Bytes(), adler: ad.Sum32(), n: int64(y1-y0) * int64(len(cur)), err: err}
+			out[k] = piece{data: buf.Bytes(), adler: ad.sum(), n: int64(y1-y0) * int64(len(cur)), err: err}
 		}(k)
 	}
 	wg.Wait()
@@ -218,6 +217,53 @@ func overBg(p []byte, bg color.RGBA) (r, g, b uint8) {
 		b += uint8((uint32(bg.B)*k + 127) / 255)
 	}
 	return r, g, b
+}
+
+// adler is an Adler-32 running sum that passes over zero bytes eight at a time: a
+// zero adds nothing to the first sum and the first sum to the second, and filtered
+// rows of a diagram are nearly all zeros.
+type adler struct {
+	s1, s2 uint64
+	init   bool
+}
+
+func (a *adler) update(p []byte) {
+	const base = 65521
+	if !a.init {
+		a.s1, a.init = 1, true
+	}
+	s1, s2 := a.s1, a.s2
+	// Reduced every 1<<16 bytes, the sums stay far below 2^64.
+	for len(p) > 0 {
+		n := min(len(p), 1<<16)
+		q := p[:n]
+		p = p[n:]
+		i := 0
+		for ; i+8 <= len(q); i += 8 {
+			if binary.LittleEndian.Uint64(q[i:]) == 0 {
+				s2 += 8 * s1
+				continue
+			}
+			for _, c := range q[i : i+8] {
+				s1 += uint64(c)
+				s2 += s1
+			}
+		}
+		for _, c := range q[i:] {
+			s1 += uint64(c)
+			s2 += s1
+		}
+		s1 %= base
+		s2 %= base
+	}
+	a.s1, a.s2 = s1, s2
+}
+
+func (a *adler) sum() uint32 {
+	if !a.init {
+		return 1
+	}
+	return uint32(a.s2<<16 | a.s1)
 }
 
 // adler32Combine is the Adler-32 of two concatenated pieces from their checksums and

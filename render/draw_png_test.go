@@ -1,0 +1,136 @@
+package render
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"hash/adler32"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"math/rand/v2"
+	"testing"
+)
+
+func TestAdlerMatchesStdlib(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	sparse := make([]byte, 300000)
+	for i := range sparse {
+		if rng.IntN(20) == 0 {
+			sparse[i] = byte(rng.IntN(256))
+		}
+	}
+	dense := make([]byte, 200003)
+	for i := range dense {
+		dense[i] = byte(rng.IntN(256))
+	}
+	ones := bytes.Repeat([]byte{0xff}, 1<<17+5)
+	for _, tc := range []struct {
+		name   string
+		pieces [][]byte
+	}{
+		{"empty", nil},
+		{"one byte", [][]byte{{7}}},
+		{"zeros", [][]byte{make([]byte, 1<<18+3)}},
+		{"0xff beyond a reduction period", [][]byte{ones}},
+		{"sparse in uneven pieces", [][]byte{sparse[:1], sparse[1:9], sparse[9:70001], sparse[70001:]}},
+		{"dense", [][]byte{dense}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var a adler
+			var all []byte
+			for _, p := range tc.pieces {
+				a.update(p)
+				all = append(all, p...)
+			}
+			if got, want := a.sum(), adler32.Checksum(all); got != want {
+				t.Errorf("adler %08x, want %08x", got, want)
+			}
+		})
+	}
+}
+
+// TestEncodeOpaquePNG decodes what the encoder wrote and checks every pixel, and
+// inflates the zlib stream to its end so its checksum is verified too.
+func TestEncodeOpaquePNG(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, tc := range []struct {
+		name string
+		w, h int
+		bg   color.RGBA
+	}{
+		{"single pixel", 1, 1, color.RGBA{255, 255, 255, 255}},
+		{"odd width, one piece", 7, 30, color.RGBA{10, 200, 30, 255}},
+		{"several pieces", 301, 517, color.RGBA{255, 255, 255, 255}},
+		{"wide", 3001, 129, color.RGBA{0, 0, 0, 255}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			img := image.NewRGBA(image.Rect(0, 0, tc.w, tc.h))
+			// flat runs, repeated rows and translucent premultiplied pixels
+			for y := 0; y < tc.h; y++ {
+				if y > 0 && rng.IntN(3) == 0 {
+					copy(img.Pix[y*img.Stride:(y+1)*img.Stride], img.Pix[(y-1)*img.Stride:y*img.Stride])
+					continue
+				}
+				for x := 0; x < tc.w; x++ {
+					if rng.IntN(4) != 0 && x > 0 {
+						copy(img.Pix[y*img.Stride+x*4:y*img.Stride+x*4+4], img.Pix[y*img.Stride+x*4-4:y*img.Stride+x*4])
+						continue
+					}
+					a := uint8(rng.IntN(256))
+					img.SetRGBA(x, y, color.RGBA{uint8(rng.IntN(int(a) + 1)), uint8(rng.IntN(int(a) + 1)), uint8(rng.IntN(int(a) + 1)), a})
+				}
+			}
+			var buf bytes.Buffer
+			if err := encodeOpaquePNG(&buf, img, tc.bg); err != nil {
+				t.Fatal(err)
+			}
+			got, err := png.Decode(bytes.NewReader(buf.Bytes()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Bounds() != img.Bounds() {
+				t.Fatalf("bounds %v, want %v", got.Bounds(), img.Bounds())
+			}
+			for y := 0; y < tc.h; y++ {
+				for x := 0; x < tc.w; x++ {
+					p := img.RGBAAt(x, y)
+					r, g, b := overBg([]byte{p.R, p.G, p.B, p.A}, tc.bg)
+					gr, gg, gb, ga := got.At(x, y).RGBA()
+					if uint8(gr>>8) != r || uint8(gg>>8) != g || uint8(gb>>8) != b || ga != 0xffff {
+						t.Fatalf("pixel %d,%d is %d %d %d %d, want %d %d %d opaque", x, y, gr>>8, gg>>8, gb>>8, ga>>8, r, g, b)
+					}
+				}
+			}
+			zr, err := zlib.NewReader(bytes.NewReader(idatStream(t, buf.Bytes())))
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := io.Copy(io.Discard, zr)
+			if err != nil {
+				t.Fatalf("inflate: %v", err)
+			}
+			if want := int64(tc.h * (1 + 3*tc.w)); n != want {
+				t.Errorf("inflated %d bytes, want %d", n, want)
+			}
+		})
+	}
+}
+
+// idatStream joins the IDAT chunks of a PNG file.
+func idatStream(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var out []byte
+	for p := b[8:]; len(p) >= 12; {
+		n := int(binary.BigEndian.Uint32(p))
+		if 12+n > len(p) {
+			t.Fatalf("chunk of %d bytes overruns the file", n)
+		}
+		if string(p[4:8]) == "IDAT" {
+			out = append(out, p[8:8+n]...)
+		}
+		p = p[12+n:]
+	}
+	return out
+}
