@@ -3,7 +3,6 @@ package render
 import (
 	"bufio"
 	"bytes"
-	"compress/flate"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -57,12 +56,7 @@ func encodeOpaquePNG(w io.Writer, img *image.RGBA, bg color.RGBA) error {
 		go func(k int) {
 			defer wg.Done()
 			y0, y1 := height*k/pieces, height*(k+1)/pieces
-			var buf bytes.Buffer
-			fw, err := flate.NewWriter(&buf, flate.BestSpeed)
-			if err != nil {
-				out[k].err = err
-				return
-			}
+			d := &rleDeflater{}
 			var ad adler
 			cur := make([]byte, 1+3*width)
 			for y := y0; y < y1; y++ {
@@ -75,17 +69,14 @@ func encodeOpaquePNG(w io.Writer, img *image.RGBA, bg color.RGBA) error {
 					upRow(cur[1:], row, img.Pix[(y-1)*img.Stride:(y-1)*img.Stride+4*width], bg)
 				}
 				ad.update(cur)
-				if _, err := fw.Write(cur); err != nil {
-					out[k].err = err
-					return
-				}
+				d.write(cur)
 			}
 			if k == pieces-1 {
-				err = fw.Close()
+				d.close()
 			} else {
-				err = fw.Flush()
+				d.syncFlush()
 			}
-			out[k] = piece{data: buf.Bytes(), adler: ad.sum(), n: int64(y1-y0) * int64(len(cur)), err: err}
+			out[k] = piece{data: d.out, adler: ad.sum(), n: int64(y1-y0) * int64(len(cur))}
 		}(k)
 	}
 	wg.Wait()

@@ -1,0 +1,332 @@
+package render
+
+import (
+	"encoding/binary"
+	"sort"
+)
+
+// rleDeflater writes a raw deflate stream for PNG rows filtered with Up: in a
+// diagram nearly every byte is then zero, and the rest are edges (a colour step
+// repeated across a box's width, one pixel of three bytes after another) and glyph
+// pixels. It looks for repeats only at distances 1 and 3 (a run of one byte, a run
+// of one pixel) and codes them with a dynamic Huffman code per block: several times
+// faster than a general LZ77 search on such rows, and about as small.
+type rleDeflater struct {
+	out    []byte
+	bits   uint64
+	nbits  uint
+	tokens []uint32 // literal byte, or matchFlag | length<<8 | distance code
+}
+
+const (
+	matchFlag    = 1 << 31
+	maxMatch     = 258
+	minMatch     = 3
+	blockTokens  = 1 << 16
+	endOfBlock   = 256
+	numLitLen    = 286
+	numDist      = 30
+	maxCodeBits  = 15
+	maxCLenBits  = 7
+	numCodeLens  = 19
+	lengthCodes0 = 257
+)
+
+// length code base values and extra bits, from RFC 1951 3.2.5
+var (
+	lengthBase  = [29]uint16{3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258}
+	lengthExtra = [29]uint8{0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0}
+	codeLenPerm = [numCodeLens]uint8{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15}
+	// lengthCode[l-3] is the index into lengthBase of match length l
+	lengthCode = func() (t [maxMatch - minMatch + 1]uint8) {
+		c := 0
+		for l := minMatch; l <= maxMatch; l++ {
+			for c+1 < len(lengthBase) && int(lengthBase[c+1]) <= l {
+				c++
+			}
+			t[l-minMatch] = uint8(c)
+		}
+		return t
+	}()
+)
+
+func (d *rleDeflater) writeBits(v uint64, n uint) {
+	d.bits |= v << d.nbits
+	d.nbits += n
+	for d.nbits >= 8 {
+		d.out = append(d.out, byte(d.bits))
+		d.bits >>= 8
+		d.nbits -= 8
+	}
+}
+
+// write tokenizes p; a match never reaches back before p.
+func (d *rleDeflater) write(p []byte) {
+	n := len(p)
+	i := 0
+	for i < n {
+		best, dist := 0, 0
+		for _, dd := range [2]int{1, 3} {
+			if i < dd {
+				continue
+			}
+			if l := runLen(p, i, dd); l > best {
+				best, dist = l, dd
+			}
+		}
+		if best < minMatch {
+			d.tokens = append(d.tokens, uint32(p[i]))
+			i++
+		} else {
+			for best >= minMatch {
+				l := min(best, maxMatch)
+				if best-l > 0 && best-l < minMatch {
+					l = best - minMatch // leave a whole match for the rest
+				}
+				d.tokens = append(d.tokens, matchFlag|uint32(l)<<8|uint32(dist-1))
+				i += l
+				best -= l
+			}
+		}
+		if len(d.tokens) >= blockTokens {
+			d.flushBlock(false)
+		}
+	}
+}
+
+// runLen is how many bytes from p[i] on repeat the bytes dist before them.
+func runLen(p []byte, i, dist int) int {
+	k := i
+	for k+8 <= len(p) && binary.LittleEndian.Uint64(p[k:]) == binary.LittleEndian.Uint64(p[k-dist:]) {
+		k += 8
+	}
+	for k < len(p) && p[k] == p[k-dist] {
+		k++
+	}
+	return k - i
+}
+
+// flushBlock writes the pending tokens as one dynamic-Huffman block.
+func (d *rleDeflater) flushBlock(final bool) {
+	var litFreq [numLitLen]int
+	var distFreq [numDist]int
+	for _, t := range d.tokens {
+		if t&matchFlag == 0 {
+			litFreq[t]++
+			continue
+		}
+		litFreq[lengthCodes0+int(lengthCode[(t>>8&0x1ff)-minMatch])]++
+		distFreq[t&0xff]++
+	}
+	litFreq[endOfBlock]++
+	if len(d.tokens) == 0 {
+		litFreq[0] = 1 // two codes at least, as every decoder accepts
+	}
+	if distFreq[0] == 0 && distFreq[2] == 0 {
+		distFreq[0] = 1 // a code with no distances at all is awkward for some decoders
+	}
+	litLens := huffmanLengths(litFreq[:], maxCodeBits)
+	distLens := huffmanLengths(distFreq[:], maxCodeBits)
+	hlit := numLitLen
+	for hlit > 257 && litLens[hlit-1] == 0 {
+		hlit--
+	}
+	hdist := numDist
+	for hdist > 1 && distLens[hdist-1] == 0 {
+		hdist--
+	}
+	// The code lengths of both codes, run-length coded with symbols 16, 17 and 18.
+	all := append(append([]uint8{}, litLens[:hlit]...), distLens[:hdist]...)
+	type clSym struct{ sym, extra, nextra uint8 }
+	var cl []clSym
+	var clFreq [numCodeLens]int
+	for i := 0; i < len(all); {
+		v := all[i]
+		r := 1
+		for i+r < len(all) && all[i+r] == v {
+			r++
+		}
+		i += r
+		if v == 0 {
+			for r >= 11 {
+				k := min(r, 138)
+				cl = append(cl, clSym{18, uint8(k - 11), 7})
+				r -= k
+			}
+			if r >= 3 {
+				cl = append(cl, clSym{17, uint8(r - 3), 3})
+				r = 0
+			}
+		} else {
+			cl = append(cl, clSym{v, 0, 0})
+			r--
+			for r >= 3 {
+				k := min(r, 6)
+				cl = append(cl, clSym{16, uint8(k - 3), 2})
+				r -= k
+			}
+		}
+		for ; r > 0; r-- {
+			cl = append(cl, clSym{v, 0, 0})
+		}
+	}
+	for _, s := range cl {
+		clFreq[s.sym]++
+	}
+	clLens := huffmanLengths(clFreq[:], maxCLenBits)
+	hclen := numCodeLens
+	for hclen > 4 && clLens[codeLenPerm[hclen-1]] == 0 {
+		hclen--
+	}
+	litCodes, distCodes, clCodes := canonicalCodes(litLens), canonicalCodes(distLens), canonicalCodes(clLens)
+
+	fin := uint64(0)
+	if final {
+		fin = 1
+	}
+	d.writeBits(fin|2<<1, 3) // BTYPE 10: dynamic Huffman
+	d.writeBits(uint64(hlit-257), 5)
+	d.writeBits(uint64(hdist-1), 5)
+	d.writeBits(uint64(hclen-4), 4)
+	for _, s := range codeLenPerm[:hclen] {
+		d.writeBits(uint64(clLens[s]), 3)
+	}
+	for _, s := range cl {
+		d.writeBits(uint64(clCodes[s.sym]), uint(clLens[s.sym]))
+		if s.nextra > 0 {
+			d.writeBits(uint64(s.extra), uint(s.nextra))
+		}
+	}
+	for _, t := range d.tokens {
+		if t&matchFlag == 0 {
+			d.writeBits(uint64(litCodes[t]), uint(litLens[t]))
+			continue
+		}
+		l := int(t >> 8 & 0x1ff)
+		c := lengthCode[l-minMatch]
+		sym := lengthCodes0 + int(c)
+		d.writeBits(uint64(litCodes[sym]), uint(litLens[sym]))
+		if e := lengthExtra[c]; e > 0 {
+			d.writeBits(uint64(l-int(lengthBase[c])), uint(e))
+		}
+		dc := t & 0xff
+		d.writeBits(uint64(distCodes[dc]), uint(distLens[dc]))
+	}
+	d.writeBits(uint64(litCodes[endOfBlock]), uint(litLens[endOfBlock]))
+	d.tokens = d.tokens[:0]
+}
+
+// syncFlush ends the pending block and pads to a byte with an empty stored block,
+// so another deflate stream piece can follow (as zlib's Z_SYNC_FLUSH).
+func (d *rleDeflater) syncFlush() {
+	if len(d.tokens) > 0 {
+		d.flushBlock(false)
+	}
+	d.writeBits(0, 3)
+	if d.nbits > 0 {
+		d.writeBits(0, 8-d.nbits)
+	}
+	d.out = append(d.out, 0, 0, 0xff, 0xff)
+}
+
+// close writes the pending tokens as the final block and pads to a byte.
+func (d *rleDeflater) close() {
+	d.flushBlock(true)
+	if d.nbits > 0 {
+		d.writeBits(0, 8-d.nbits)
+	}
+}
+
+// huffmanLengths gives code lengths (at most maxBits) for the frequencies; unused
+// symbols get 0. A code that would be too deep is rebuilt from flattened counts.
+func huffmanLengths(freq []int, maxBits uint8) []uint8 {
+	lens := make([]uint8, len(freq))
+	f := append([]int{}, freq...)
+	for {
+		type node struct {
+			w           int
+			left, right int // children, -1 for a leaf
+			sym         int
+		}
+		var nodes []node
+		for s, w := range f {
+			if w > 0 {
+				nodes = append(nodes, node{w: w, left: -1, right: -1, sym: s})
+			}
+		}
+		switch len(nodes) {
+		case 0:
+			return lens
+		case 1:
+			// A one-symbol code still needs one bit.
+			lens[nodes[0].sym] = 1
+			return lens
+		}
+		sort.SliceStable(nodes, func(a, b int) bool { return nodes[a].w < nodes[b].w })
+		leaves := len(nodes)
+		// Two queues: leaves in weight order, then internal nodes in creation order.
+		li, ii := 0, leaves
+		pick := func() int {
+			if li < leaves && (ii >= len(nodes) || nodes[li].w <= nodes[ii].w) {
+				li++
+				return li - 1
+			}
+			ii++
+			return ii - 1
+		}
+		for len(nodes)-leaves < leaves-1 {
+			a := pick()
+			b := pick()
+			nodes = append(nodes, node{w: nodes[a].w + nodes[b].w, left: a, right: b, sym: -1})
+		}
+		depth := make([]uint8, len(nodes))
+		deepest := uint8(0)
+		for k := len(nodes) - 1; k >= leaves; k-- {
+			for _, c := range []int{nodes[k].left, nodes[k].right} {
+				depth[c] = depth[k] + 1
+				deepest = max(deepest, depth[c])
+			}
+		}
+		if deepest <= maxBits {
+			for k := 0; k < leaves; k++ {
+				lens[nodes[k].sym] = depth[k]
+			}
+			return lens
+		}
+		for s := range f {
+			if f[s] > 0 {
+				f[s] = f[s]/2 + 1
+			}
+		}
+	}
+}
+
+// canonicalCodes gives the deflate codes for the lengths, bit-reversed for writing
+// least significant bit first.
+func canonicalCodes(lens []uint8) []uint16 {
+	var count [maxCodeBits + 2]int
+	for _, l := range lens {
+		count[l]++
+	}
+	count[0] = 0
+	var next [maxCodeBits + 2]int
+	code := 0
+	for b := 1; b <= maxCodeBits; b++ {
+		code = (code + count[b-1]) << 1
+		next[b] = code
+	}
+	codes := make([]uint16, len(lens))
+	for s, l := range lens {
+		if l == 0 {
+			continue
+		}
+		c := next[l]
+		next[l]++
+		r := 0
+		for k := uint8(0); k < l; k++ {
+			r = r<<1 | c>>k&1
+		}
+		codes[s] = uint16(r)
+	}
+	return codes
+}

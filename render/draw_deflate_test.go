@@ -1,0 +1,113 @@
+package render
+
+import (
+	"bytes"
+	"compress/flate"
+	"io"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestRLEDeflaterRoundTrip inflates what the deflater wrote, in pieces joined by
+// sync flushes as the PNG encoder joins them.
+func TestRLEDeflaterRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	random := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(rng.IntN(256))
+		}
+		return b
+	}
+	// runs of one byte and of one 3-byte pixel, of every length around the limits
+	var runs []byte
+	for l := 1; l < 600; l += 1 + l/7 {
+		runs = append(runs, bytes.Repeat([]byte{byte(l)}, l)...)
+		runs = append(runs, bytes.Repeat([]byte{1, 2, byte(l)}, l/3+1)...)
+	}
+	skewed := make([]byte, 200000)
+	for i := range skewed {
+		// geometric frequencies make a Huffman code deeper than 15 bits
+		v := 0
+		for v < 40 && rng.IntN(2) == 0 {
+			v++
+		}
+		skewed[i] = byte(v)
+	}
+	for _, tc := range []struct {
+		name   string
+		pieces [][]byte
+	}{
+		{"empty", [][]byte{nil}},
+		{"one byte", [][]byte{{42}}},
+		{"zeros, many blocks", [][]byte{make([]byte, 3<<20)}},
+		{"random, many blocks", [][]byte{random(300000)}},
+		{"runs", [][]byte{runs}},
+		{"skewed", [][]byte{skewed}},
+		{"pieces", [][]byte{runs, nil, random(1000), make([]byte, 70000), {2, 0, 0, 0}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stream, want []byte
+			for i, p := range tc.pieces {
+				d := &rleDeflater{}
+				// rows of uneven length, as the encoder writes them
+				for len(p) > 0 {
+					n := min(len(p), 1+rng.IntN(9000))
+					d.write(p[:n])
+					want = append(want, p[:n]...)
+					p = p[n:]
+				}
+				if i == len(tc.pieces)-1 {
+					d.close()
+				} else {
+					d.syncFlush()
+				}
+				stream = append(stream, d.out...)
+			}
+			got, err := io.ReadAll(flate.NewReader(bytes.NewReader(stream)))
+			if err != nil {
+				t.Fatalf("inflate: %v", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("inflated %d bytes differ from the %d written", len(got), len(want))
+			}
+			if len(want) > 1000 && tc.name != "random, many blocks" && len(stream) > len(want)/2 {
+				t.Errorf("%d bytes compressed to %d", len(want), len(stream))
+			}
+		})
+	}
+}
+
+func TestHuffmanLengthsAreBoundedAndComplete(t *testing.T) {
+	fib := make([]int, 30)
+	fib[0], fib[1] = 1, 1
+	for i := 2; i < len(fib); i++ {
+		fib[i] = fib[i-1] + fib[i-2]
+	}
+	for _, tc := range []struct {
+		name    string
+		freq    []int
+		maxBits uint8
+	}{
+		{"fibonacci", fib, 15},
+		{"fibonacci, 7 bits", fib[:19], 7},
+		{"uniform", []int{5, 5, 5, 5, 5, 5, 5, 5}, 15},
+		{"two", []int{0, 9, 0, 1}, 15},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lens := huffmanLengths(tc.freq, tc.maxBits)
+			kraft := 0.0
+			for s, l := range lens {
+				if (l == 0) != (tc.freq[s] == 0) || l > tc.maxBits {
+					t.Fatalf("symbol %d (freq %d) has length %d", s, tc.freq[s], l)
+				}
+				if l > 0 {
+					kraft += 1 / float64(uint(1)<<l)
+				}
+			}
+			if kraft != 1 {
+				t.Errorf("Kraft sum %v, want a complete code", kraft)
+			}
+		})
+	}
+}
