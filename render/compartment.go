@@ -84,7 +84,12 @@ func (l *layouter) measureLines(lines []string, bold bool) (float64, float64) {
 
 // lookupLive finds a node's status: by its exact id, else by the id without a leading
 // emoji or symbol ("📦 foldwrap" matches the check "foldwrap").
-func (l *layouter) lookupLive(id string) (NodeStatus, bool) {
+func (l *layouter) lookupLive(id string) (NodeStatus, bool) { return l.lookupLiveNode(id, true) }
+
+// lookupLiveNode is lookupLive for a node that is a leaf or a container. A container
+// (a host frame or runtime group holding other boxes) matches by its exact id only: a
+// group titled "📦 shell" is not the check "shell" that runs inside it.
+func (l *layouter) lookupLiveNode(id string, leaf bool) (NodeStatus, bool) {
 	if l.live == nil || id == "" {
 		return NodeStatus{}, false
 	}
@@ -94,12 +99,22 @@ func (l *layouter) lookupLive(id string) (NodeStatus, bool) {
 	trimmed := strings.TrimLeftFunc(id, func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	})
-	if trimmed != id && trimmed != "" {
+	if leaf && trimmed != id && trimmed != "" {
 		if s, ok := l.live[trimmed]; ok {
 			return s, true
 		}
 	}
 	return NodeStatus{}, false
+}
+
+// hasChildNodes reports whether a node contains boxes of its own.
+func hasChildNodes(n *Node) bool {
+	for _, p := range n.Parts {
+		if p != nil && len(p.Nodes) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func (l *layouter) compartment(p *Part, index int, st *nodeStyle, dir string, depth int) *boxPart {
@@ -303,7 +318,7 @@ func (l *layouter) node(n *Node, dir string, depth int) *boxNode {
 	for i, p := range parts {
 		bn.parts = append(bn.parts, l.compartment(p, i, st, dir, depth))
 	}
-	if s, ok := l.lookupLive(n.ID); ok {
+	if s, ok := l.lookupLiveNode(n.ID, !hasChildNodes(n)); ok {
 		bn.status = normStatus(s.Status)
 		if len(s.Lines) > 0 && !noParts(st.visual) {
 			var lines []string
