@@ -5,6 +5,7 @@ import (
 	"compress/flate"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -34,11 +35,20 @@ func TestRLEDeflaterRoundTrip(t *testing.T) {
 		}
 		skewed[i] = byte(v)
 	}
+	// a random pattern copied at distances around the window's 32 KB
+	pattern := random(700)
+	copies := random(100)
+	for _, gap := range []int{10, 3000, 32768 - 700, 32768 - 699, 40000} {
+		copies = append(copies, pattern...)
+		copies = append(copies, random(gap)...)
+	}
+	copies = append(copies, pattern...)
 	for _, tc := range []struct {
 		name   string
 		pieces [][]byte
 	}{
 		{"empty", [][]byte{nil}},
+		{"copies", [][]byte{copies}},
 		{"one byte", [][]byte{{42}}},
 		{"zeros, many blocks", [][]byte{make([]byte, 3<<20)}},
 		{"random, many blocks", [][]byte{random(300000)}},
@@ -71,7 +81,7 @@ func TestRLEDeflaterRoundTrip(t *testing.T) {
 			if !bytes.Equal(got, want) {
 				t.Fatalf("inflated %d bytes differ from the %d written", len(got), len(want))
 			}
-			if len(want) > 1000 && tc.name != "random, many blocks" && len(stream) > len(want)/2 {
+			if len(want) > 1000 && !strings.HasPrefix(tc.name, "random") && tc.name != "copies" && len(stream) > len(want)/2 {
 				t.Errorf("%d bytes compressed to %d", len(want), len(stream))
 			}
 		})
@@ -109,5 +119,18 @@ func TestHuffmanLengthsAreBoundedAndComplete(t *testing.T) {
 				t.Errorf("Kraft sum %v, want a complete code", kraft)
 			}
 		})
+	}
+}
+
+func TestDistCode(t *testing.T) {
+	// RFC 1951 3.2.5: code, extra bits, first distance
+	for _, tc := range []struct{ d, code, extra, nextra int }{
+		{1, 0, 0, 0}, {4, 3, 0, 0}, {5, 4, 0, 1}, {6, 4, 1, 1}, {7, 5, 0, 1}, {9, 6, 0, 2}, {12, 6, 3, 2},
+		{13, 7, 0, 2}, {257, 16, 0, 7}, {385, 17, 0, 7}, {24577, 29, 0, 13}, {32768, 29, 8191, 13},
+	} {
+		c, e, n := distCode(tc.d)
+		if int(c) != tc.code || int(e) != tc.extra || int(n) != tc.nextra {
+			t.Errorf("distCode(%d) = %d %d %d, want %d %d %d", tc.d, c, e, n, tc.code, tc.extra, tc.nextra)
+		}
 	}
 }

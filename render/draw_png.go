@@ -58,9 +58,10 @@ func encodeOpaquePNG(w io.Writer, img *image.RGBA, bg color.RGBA) error {
 			y0, y1 := height*k/pieces, height*(k+1)/pieces
 			d := &rleDeflater{}
 			var ad adler
-			cur := make([]byte, 1+3*width)
+			rowLen := 1 + 3*width
 			for y := y0; y < y1; y++ {
 				row := img.Pix[y*img.Stride : y*img.Stride+4*width]
+				cur := d.row(rowLen)
 				if y == 0 {
 					cur[0] = 0 // None: there is no row above
 					opaqueRow(img, y, bg, cur[1:])
@@ -69,14 +70,14 @@ func encodeOpaquePNG(w io.Writer, img *image.RGBA, bg color.RGBA) error {
 					upRow(cur[1:], row, img.Pix[(y-1)*img.Stride:(y-1)*img.Stride+4*width], bg)
 				}
 				ad.update(cur)
-				d.write(cur)
+				d.flushRow()
 			}
 			if k == pieces-1 {
 				d.close()
 			} else {
 				d.syncFlush()
 			}
-			out[k] = piece{data: d.out, adler: ad.sum(), n: int64(y1-y0) * int64(len(cur))}
+			out[k] = piece{data: d.out, adler: ad.sum(), n: int64(y1-y0) * int64(rowLen)}
 		}(k)
 	}
 	wg.Wait()
