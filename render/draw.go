@@ -7,10 +7,8 @@ import (
 	"image"
 	"image/color"
 	"math"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/tdewolff/canvas"
 	"github.com/tdewolff/canvas/renderers/rasterizer"
@@ -108,7 +106,7 @@ func (s *scene) addText(t string, x, y, em float64, st fontStyle, underline bool
 // maxPNGSide keeps photos within Telegram's limit (width + height <= 10000).
 const maxPNGSum = 10000
 
-// maxPNGPixels bounds the memory and time of one picture (24 MB of RGBA). A phone
+// maxPNGPixels bounds the time and file size of one picture. A phone
 // shows a chat photo at 2560 pixels at most, so a map of a hundred checks still gets
 // its full useful resolution (about one pixel per unit, 16 px text).
 const maxPNGPixels = 6e6
@@ -131,7 +129,6 @@ func (s *scene) png() ([]byte, error) {
 	if ph < 1 {
 		ph = 1
 	}
-	img := image.NewRGBA(image.Rect(0, 0, pw, ph))
 	// A transparent PNG turns black in chat apps' dark themes, hiding the dark lines:
 	// the picture gets white behind it unless #background says otherwise.
 	bg := color.RGBA{255, 255, 255, 255}
@@ -145,9 +142,9 @@ func (s *scene) png() ([]byte, error) {
 	// same picture as painting bg first, without a pass over every pixel.
 	H := float64(ph) / scale
 	ops := s.rasterOps(H, scale)
-	s.rasterize(img, ops, scale)
 	var buf bytes.Buffer
-	if err := encodeOpaquePNG(&buf, img, bg); err != nil {
+	paint := func(dst *image.RGBA, y0 int) { paintBand(dst, y0, ph, ops, scale) }
+	if err := encodeOpaquePNG(&buf, pw, ph, bg, paint); err != nil {
 		return nil, fmt.Errorf("encode png: %w", err)
 	}
 	return buf.Bytes(), nil
@@ -236,44 +233,32 @@ func (s *scene) rasterOps(H, scale float64) []rasterOp {
 	return ops
 }
 
-// rasterize draws the ops in horizontal bands, one goroutine per band over shared
-// pixels; a band skips what lies wholly outside it.
-func (s *scene) rasterize(img *image.RGBA, ops []rasterOp, scale float64) {
-	pw, ph := img.Rect.Dx(), img.Rect.Dy()
-	bands := runtime.GOMAXPROCS(0)
-	bands = max(1, min(bands, 8, ph/64))
-	res := canvas.DPMM(scale)
-	var wg sync.WaitGroup
-	for b := 0; b < bands; b++ {
-		y0, y1 := ph*b/bands, ph*(b+1)/bands
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			band := &image.RGBA{Pix: img.Pix[y0*img.Stride : y1*img.Stride], Stride: img.Stride, Rect: image.Rect(0, 0, pw, y1-y0)}
-			ras := rasterizer.FromImage(band, res, canvas.LinearColorSpace{})
-			shift := canvas.Identity.Translate(0, -float64(ph-y1)/scale)
-			lo, hi := float64(ph-y1)/scale-1, float64(ph-y0)/scale+1
-			for _, op := range ops {
-				if op.ymax < lo || op.ymin > hi {
-					continue
-				}
-				if op.rect {
-					fillRect(band, op.rx0, op.ry0-float64(y0), op.rx1, op.ry1-float64(y0), op.color)
-					continue
-				}
-				if op.img != nil {
-					// RenderImage may convert colours in place: give it a copy.
-					cp := image.NewRGBA(op.img.Bounds())
-					copy(cp.Pix, op.img.Pix)
-					ras.RenderImage(cp, shift.Mul(op.m))
-					continue
-				}
-				ras.RenderPath(op.path, canvas.Style{Fill: canvas.Paint{Color: op.color}}, shift)
-			}
-			ras.Close()
-		}()
+// paintBand draws the ops onto dst, the strip of the ph-pixel-high picture whose
+// first row is y0; it skips what lies wholly outside the strip.
+func paintBand(dst *image.RGBA, y0, ph int, ops []rasterOp, scale float64) {
+	rows := dst.Rect.Dy()
+	y1 := y0 + rows
+	ras := rasterizer.FromImage(dst, canvas.DPMM(scale), canvas.LinearColorSpace{})
+	shift := canvas.Identity.Translate(0, -float64(ph-y1)/scale)
+	lo, hi := float64(ph-y1)/scale-1, float64(ph-y0)/scale+1
+	for _, op := range ops {
+		if op.ymax < lo || op.ymin > hi {
+			continue
+		}
+		if op.rect {
+			fillRect(dst, op.rx0, op.ry0-float64(y0), op.rx1, op.ry1-float64(y0), op.color)
+			continue
+		}
+		if op.img != nil {
+			// RenderImage may convert colours in place: give it a copy.
+			cp := image.NewRGBA(op.img.Bounds())
+			copy(cp.Pix, op.img.Pix)
+			ras.RenderImage(cp, shift.Mul(op.m))
+			continue
+		}
+		ras.RenderPath(op.path, canvas.Style{Fill: canvas.Paint{Color: op.color}}, shift)
 	}
-	wg.Wait()
+	ras.Close()
 }
 
 func fmtNum(v float64) string {

@@ -13,15 +13,26 @@ import (
 	"sync"
 )
 
-// encodeOpaquePNG writes a premultiplied RGBA image laid over the opaque colour bg
-// as an 8-bit RGB PNG with the "Up"
-// filter on every row. Diagrams are large flat areas and thin lines: Up turns
-// repeated rows into zeros, which compresses as well as the standard encoder's
-// adaptive filtering at a fraction of its cost (it tries five filters per row),
-// and dropping the alpha channel saves a quarter of the data.
-func encodeOpaquePNG(w io.Writer, img *image.RGBA, bg color.RGBA) error {
-	b := img.Bounds()
-	width, height := b.Dx(), b.Dy()
+// bandRows is the height of the strips a picture is drawn and compressed in. A
+// strip of a wide map is about a megabyte, which stays in the processor's cache
+// from drawing to compressing, and the whole picture never sits in memory at four
+// bytes a pixel; lower strips would redraw more of the paths that cross them.
+const bandRows = 128
+
+// bandMargin rows are drawn above every strip and dropped.
+const bandMargin = 2
+
+// paintFunc draws rows y0 onwards of the picture, premultiplied RGBA, into dst,
+// which is transparent when called. Calls for different strips run concurrently.
+type paintFunc func(dst *image.RGBA, y0 int)
+
+// encodeOpaquePNG writes a width×height picture, drawn strip by strip by paint and
+// laid over the opaque colour bg, as an 8-bit RGB PNG with the "Up" filter on
+// every row. Diagrams are large flat areas and thin lines: Up turns repeated rows
+// into zeros, which compresses as well as the standard encoder's adaptive
+// filtering at a fraction of its cost (it tries five filters per row), and
+// dropping the alpha channel saves a quarter of the data.
+func encodeOpaquePNG(w io.Writer, width, height int, bg color.RGBA, paint paintFunc) error {
 	if width <= 0 || height <= 0 {
 		return fmt.Errorf("encode png: empty image")
 	}
@@ -40,14 +51,14 @@ func encodeOpaquePNG(w io.Writer, img *image.RGBA, bg color.RGBA) error {
 	if err := writeChunk(bw, "IHDR", ihdr[:]); err != nil {
 		return err
 	}
-	// Rows are compressed in parallel pieces (as pigz does): every piece but the
-	// last ends with a sync flush, so the pieces join into one deflate stream.
-	pieces := max(1, min(runtime.GOMAXPROCS(0), 8, height/64))
+	// Rows are drawn and compressed in parallel pieces (as pigz does): every piece
+	// but the last ends with a sync flush, so the pieces join into one deflate stream.
+	strips := (height + bandRows - 1) / bandRows
+	pieces := max(1, min(runtime.GOMAXPROCS(0), 8, strips/2))
 	type piece struct {
 		data  []byte
 		adler uint32
 		n     int64
-		err   error
 	}
 	out := make([]piece, pieces)
 	var wg sync.WaitGroup
@@ -55,29 +66,52 @@ func encodeOpaquePNG(w io.Writer, img *image.RGBA, bg color.RGBA) error {
 		wg.Add(1)
 		go func(k int) {
 			defer wg.Done()
-			y0, y1 := height*k/pieces, height*(k+1)/pieces
+			s0, y1 := strips*k/pieces*bandRows, min(height, strips*(k+1)/pieces*bandRows)
 			d := &rleDeflater{}
 			var ad adler
 			rowLen := 1 + 3*width
-			for y := y0; y < y1; y++ {
-				row := img.Pix[y*img.Stride : y*img.Stride+4*width]
-				cur := d.row(rowLen)
-				if y == 0 {
-					cur[0] = 0 // None: there is no row above
-					opaqueRow(img, y, bg, cur[1:])
-				} else {
-					cur[0] = 2 // Up
-					upRow(cur[1:], row, img.Pix[(y-1)*img.Stride:(y-1)*img.Stride+4*width], bg)
+			// A strip is drawn with a margin above: the rasterizer misses a little of
+			// what crosses its top edge, so that edge must lie outside the rows kept.
+			// Strips lie on one grid for the whole picture, so the row above a piece
+			// is drawn here exactly as the piece above drew it for the filter.
+			band := image.NewRGBA(image.Rect(0, 0, width, bandMargin+bandRows))
+			stride := band.Stride
+			last := (bandMargin + bandRows - 1) * stride
+			prev := make([]byte, 4*width)
+			if s0 > 0 {
+				paint(band, s0-bandRows-bandMargin)
+				copy(prev, band.Pix[last:last+4*width])
+			}
+			for b0 := s0; b0 < y1; b0 += bandRows {
+				clear(band.Pix)
+				paint(band, b0-bandMargin)
+				for r := 0; r < bandRows && b0+r < y1; r++ {
+					y := b0 + r
+					i := (bandMargin + r) * stride
+					row := band.Pix[i : i+4*width]
+					above := prev
+					if r > 0 {
+						above = band.Pix[i-stride : i-stride+4*width]
+					}
+					cur := d.row(rowLen)
+					if y == 0 {
+						cur[0] = 0 // None: there is no row above
+						opaqueRow(row, bg, cur[1:])
+					} else {
+						cur[0] = 2 // Up
+						upRow(cur[1:], row, above, bg)
+					}
+					ad.update(cur)
+					d.flushRow()
 				}
-				ad.update(cur)
-				d.flushRow()
+				copy(prev, band.Pix[last:last+4*width])
 			}
 			if k == pieces-1 {
 				d.close()
 			} else {
 				d.syncFlush()
 			}
-			out[k] = piece{data: d.out, adler: ad.sum(), n: int64(y1-y0) * int64(rowLen)}
+			out[k] = piece{data: d.out, adler: ad.sum(), n: int64(y1-s0) * int64(rowLen)}
 		}(k)
 	}
 	wg.Wait()
@@ -87,9 +121,6 @@ func encodeOpaquePNG(w io.Writer, img *image.RGBA, bg color.RGBA) error {
 	}
 	sum := uint32(1)
 	for _, pc := range out {
-		if pc.err != nil {
-			return pc.err
-		}
 		if _, err := idat.Write(pc.data); err != nil {
 			return err
 		}
@@ -153,18 +184,10 @@ func (c *chunkWriter) flush() error {
 	return err
 }
 
-// opaqueRow writes row y of the premultiplied image laid over bg as RGB into dst.
-func opaqueRow(img *image.RGBA, y int, bg color.RGBA, dst []byte) {
-	row := img.Pix[y*img.Stride:]
+// opaqueRow writes a premultiplied RGBA row laid over bg as RGB into dst.
+func opaqueRow(row []byte, bg color.RGBA, dst []byte) {
 	for x, j := 0, 0; j+2 < len(dst); x, j = x+4, j+3 {
-		r, g, b, a := row[x], row[x+1], row[x+2], row[x+3]
-		if a != 255 {
-			k := uint32(255 - a)
-			r += uint8((uint32(bg.R)*k + 127) / 255)
-			g += uint8((uint32(bg.G)*k + 127) / 255)
-			b += uint8((uint32(bg.B)*k + 127) / 255)
-		}
-		dst[j], dst[j+1], dst[j+2] = r, g, b
+		dst[j], dst[j+1], dst[j+2] = overBg(row[x:x+4], bg)
 	}
 }
 

@@ -83,7 +83,14 @@ func TestEncodeOpaquePNG(t *testing.T) {
 				}
 			}
 			var buf bytes.Buffer
-			if err := encodeOpaquePNG(&buf, img, tc.bg); err != nil {
+			paint := func(dst *image.RGBA, y0 int) {
+				for r := 0; r < dst.Rect.Dy() && y0+r < tc.h; r++ {
+					if y0+r >= 0 {
+						copy(dst.Pix[r*dst.Stride:r*dst.Stride+4*tc.w], img.Pix[(y0+r)*img.Stride:])
+					}
+				}
+			}
+			if err := encodeOpaquePNG(&buf, tc.w, tc.h, tc.bg, paint); err != nil {
 				t.Fatal(err)
 			}
 			got, err := png.Decode(bytes.NewReader(buf.Bytes()))
