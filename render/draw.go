@@ -223,7 +223,7 @@ func (s *scene) rasterOps(H, scale float64) []rasterOp {
 			if p.Empty() {
 				continue
 			}
-			textPath = textPath.Append(p.Copy().Transform(canvas.Identity.Translate(gx, H-it.y).Scale(it.em, it.em)))
+			appendScaled(textPath, p, gx, H-it.y, it.em)
 		}
 		if it.underline {
 			textPath = textPath.Append(canvas.Rectangle(w*it.em, it.em*0.06).Translate(x0, H-it.y-it.em*0.12))
@@ -383,6 +383,33 @@ func fontFamilies(f string) string {
 	return strings.Join(out, ", ")
 }
 
+// appendScaled appends the flattened path p scaled by k and moved by (dx, dy) to
+// dst, without the copies of Copy, Transform and Append.
+func appendScaled(dst, p *canvas.Path, dx, dy, k float64) {
+	it := p.Scanner()
+	for it.Scan() {
+		e := it.End()
+		switch it.Cmd() {
+		case canvas.MoveToCmd:
+			dst.MoveTo(dx+k*e.X, dy+k*e.Y)
+		case canvas.CloseCmd:
+			dst.Close()
+		default: // flattened: lines only
+			dst.LineTo(dx+k*e.X, dy+k*e.Y)
+		}
+	}
+}
+
+// discCorners are the corners of a decagon of radius 1: a round join or cap at
+// stroke widths of a few pixels. Read-only.
+var discCorners = func() (c [10]canvas.Point) {
+	for i := range c {
+		a := 2 * math.Pi * float64(i) / float64(len(c))
+		c[i] = canvas.Point{X: math.Cos(a), Y: math.Sin(a)}
+	}
+	return c
+}()
+
 // strokeOutline turns a path into the area its stroke covers, with round joins and
 // caps: a quadrilateral per flattened segment and a disc per vertex, all wound the
 // same way so the rasterizer's non-zero rule unites them. This avoids the general
@@ -409,10 +436,8 @@ func strokeOutline(p *canvas.Path, width float64, dash []float64, tol float64) *
 		out.Close()
 	}
 	disc := func(c canvas.Point) {
-		const n = 10
-		for i := 0; i < n; i++ {
-			a := 2 * math.Pi * float64(i) / n
-			x, y := c.X+h*math.Cos(a), c.Y+h*math.Sin(a)
+		for i, u := range discCorners {
+			x, y := c.X+h*u.X, c.Y+h*u.Y
 			if i == 0 {
 				out.MoveTo(x, y)
 			} else {
