@@ -324,7 +324,7 @@ func serve(ctx context.Context, path string, cfg *config.Config, logger *slog.Lo
 				logger.Error("reload failed, keeping the running config", "err", err)
 				continue
 			}
-			if next.Telegram.Token == "" {
+			if tg == nil { // the bot starts and stops with the process, not on reload
 				next.Telegram.AlertChats = []int64{0}
 			}
 			alerter.Reload(next)
@@ -394,9 +394,25 @@ func withChatChecks(ctx context.Context, cfg *config.Config, db chatChecks, logg
 	for _, c := range cfg.Checks {
 		inConfig[c.Name] = true
 	}
+	known := func(name string) bool {
+		if inConfig[name] {
+			return true
+		}
+		for _, c := range checks {
+			if c.Name == name {
+				return true
+			}
+		}
+		return false
+	}
 	for _, c := range checks {
 		if inConfig[c.Name] {
 			logger.Warn("check added from chat shadowed by the config file", "check", c.Name)
+			continue
+		}
+		// The same defaults and rules as when it was added (timeout capped at the interval, ...).
+		if err := config.ValidateCheck(&c, cfg.Defaults, known); err != nil {
+			logger.Warn("check added from chat no longer valid, not started", "check", c.Name, "err", err)
 			continue
 		}
 		c.Source = monitor.SourceChat

@@ -250,7 +250,7 @@ func TestChatChecksJoinTheConfigAndLoseClashes(t *testing.T) {
 	}
 	defer db.Close()
 	for _, c := range []config.Check{
-		{Name: "from-chat", Type: "tcp", Address: "127.0.0.1:1"},
+		{Name: "from-chat", Type: "tcp", Address: "127.0.0.1:1", Interval: config.Duration(5 * time.Second)},
 		{Name: "api", Type: "tcp", Address: "127.0.0.1:2"},
 	} {
 		if err := db.SaveCheck(ctx, c); err != nil {
@@ -267,6 +267,10 @@ func TestChatChecksJoinTheConfigAndLoseClashes(t *testing.T) {
 	}
 	if c := cfg.Checks[1]; c.Name != "from-chat" || c.Source != "chat" {
 		t.Errorf("chat check %+v", c)
+	}
+	// Stored checks get the defaults again: a 5s check must not wait 10s for its timeout.
+	if c := cfg.Checks[1]; c.Timeout.D() != 5*time.Second || c.FailureThreshold != 2 {
+		t.Errorf("chat check not defaulted like when it was added: timeout %s, failure_threshold %d", c.Timeout.D(), c.FailureThreshold)
 	}
 }
 

@@ -112,7 +112,7 @@ func TestExampleConfig(t *testing.T) {
 			if s := byName["history-db"]; s != nil && s.Path != c.Storage.Path {
 				t.Errorf("history-db checks %q, the database is %q", s.Path, c.Storage.Path)
 			}
-			wantWarn := "telegram.token is empty: the bot is off, alerts are only recorded"
+			wantWarn := "telegram.token is empty: the bot is off, alerts go to the log"
 			if token != "" {
 				wantWarn = "telegram.allowed is empty: the bot answers no one and sends no alerts"
 			}

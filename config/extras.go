@@ -52,7 +52,7 @@ func (c *Config) Warnings() []string {
 		}
 	}
 	if t.Token == "" {
-		out = append(out, "telegram.token is empty: the bot is off, alerts are only recorded")
+		out = append(out, "telegram.token is empty: the bot is off, alerts go to the log")
 	}
 	if len(c.Checks) == 0 {
 		out = append(out, "no checks configured")

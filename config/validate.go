@@ -559,9 +559,6 @@ func validateWeb(w *Web, col *collector) {
 			col.add("web.auth.password", "required with web.auth.username")
 		}
 	}
-	if a.Bearer != "" && a.Username != "" {
-		col.add("web.auth.bearer", "use bearer or username/password, not both")
-	}
 }
 
 // findCycles returns each dependency cycle once, as names from the first check of the cycle

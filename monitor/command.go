@@ -43,7 +43,9 @@ func probeCommand(ctx context.Context, c *config.Check, log *RunLog) Outcome {
 		}
 		return checkFailed("command: %v", err)
 	}
-	log.Printf("running %s", strings.Join(quoteArgs(argv), " "))
+	// Arguments are not logged: they may carry secrets expanded from the environment, and
+	// the run log is shown in chat and on the web page.
+	log.Printf("running %s with %d argument(s)", argv[0], len(argv)-1)
 
 	cmd := exec.CommandContext(ctx, path, argv[1:]...)
 	cmd.Args[0] = argv[0]
@@ -119,17 +121,6 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
-}
-
-func quoteArgs(argv []string) []string {
-	out := make([]string, len(argv))
-	for i, a := range argv {
-		if a == "" || strings.ContainsAny(a, " \t'\"\\$;&|<>*?") {
-			a = strconv.Quote(a)
-		}
-		out[i] = a
-	}
-	return out
 }
 
 // limitedBuffer keeps the first maxCommandOutput bytes and drops the rest, so a runaway
