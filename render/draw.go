@@ -420,7 +420,8 @@ func strokeOutline(p *canvas.Path, width float64, dash []float64, tol float64) *
 	}
 	flat := p.Flatten(tol)
 	h := width / 2
-	out := &canvas.Path{}
+	// Every command of flat becomes at most a quadrilateral and a decagon, 64 floats.
+	out := canvas.NewPathFromData(make([]float64, 0, 16*len(flat.Data())))
 	quad := func(a, b canvas.Point) {
 		dx, dy := b.X-a.X, b.Y-a.Y
 		l := math.Hypot(dx, dy)
