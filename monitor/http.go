@@ -95,8 +95,8 @@ func (h *httpProber) probe(ctx context.Context, c *config.Check, log *RunLog) Ou
 	if !p.follow {
 		nof = 1
 	}
-	method, follow := p.method, p.follow
-	log.Printf("%s %s", method, redactURL(req.URL))
+	follow := p.follow
+	log.add(p.logReq)
 
 	start := time.Now()
 	resp, err := h.clients[ins][nof].Do(req)
@@ -120,7 +120,7 @@ func (h *httpProber) probe(ctx context.Context, c *config.Check, log *RunLog) Ou
 	if truncated {
 		data = data[:maxBody]
 	}
-	log.Printf("HTTP %d, %d bytes in %s", resp.StatusCode, len(data), elapsed.Round(time.Microsecond))
+	log.add("HTTP ", strconv.Itoa(resp.StatusCode), ", ", strconv.Itoa(len(data)), " bytes in ", elapsed.Round(time.Microsecond).String())
 	out := Outcome{Status: StatusOK, Code: resp.StatusCode, Latency: elapsed}
 	fail := func(reason string) Outcome {
 		log.Printf("%s", reason)
@@ -134,7 +134,7 @@ func (h *httpProber) probe(ctx context.Context, c *config.Check, log *RunLog) Ou
 		log.Printf("body cut at %d bytes", maxBody)
 	}
 
-	if ok, want := statusMatches(resp.StatusCode, c.Expect.Status, follow); !ok {
+	if ok, want := statusItemsMatch(resp.StatusCode, p.status, follow); !ok {
 		return fail(fmt.Sprintf("HTTP %d, want %s", resp.StatusCode, want))
 	}
 	e := c.Expect
@@ -229,7 +229,9 @@ type httpPrep struct {
 	rules          []config.JSONRule
 	fields         []jsonField
 	extract        []extractField
-	rulesErr       string // a bad json rule or field: reported when the body is JSON
+	rulesErr       string   // a bad json rule or field: reported when the body is JSON
+	logReq         string   // the run log's first line: method and redacted URL
+	status         []string // expect.status split into items
 }
 
 type jsonField struct {
@@ -268,6 +270,8 @@ func prepareHTTP(c *config.Check) *httpPrep {
 		return p
 	}
 	p.url, p.host = u, u.Host
+	p.logReq = p.method + " " + redactURL(u)
+	p.status = statusList(c.Expect.Status)
 	p.header.Set("User-Agent", "statusmap")
 	for k, v := range c.Headers {
 		if strings.EqualFold(k, "Host") {
@@ -361,7 +365,28 @@ func jsonErrText(err error) string {
 // comma separated). Empty list: any 2xx, and 3xx too when redirects are not followed.
 // It returns the wanted list as text for the reason.
 func statusMatches(code int, want []string, follow bool) (bool, string) {
+	return statusItemsMatch(code, statusList(want), follow)
+}
+
+// statusList splits the expected status list into its items; nil when nothing is expected.
+func statusList(want []string) []string {
 	if len(want) == 0 {
+		return nil
+	}
+	items := make([]string, 0, len(want))
+	for _, w := range want {
+		for _, it := range strings.Split(w, ",") {
+			if it = strings.TrimSpace(it); it != "" {
+				items = append(items, it)
+			}
+		}
+	}
+	return items
+}
+
+// statusItemsMatch is statusMatches on a list split by statusList.
+func statusItemsMatch(code int, items []string, follow bool) (bool, string) {
+	if items == nil {
 		if code >= 200 && code < 300 || !follow && code >= 300 && code < 400 {
 			return true, ""
 		}
@@ -369,14 +394,6 @@ func statusMatches(code int, want []string, follow bool) (bool, string) {
 			return false, "2xx"
 		}
 		return false, "2xx or 3xx"
-	}
-	var items []string
-	for _, w := range want {
-		for _, it := range strings.Split(w, ",") {
-			if it = strings.TrimSpace(it); it != "" {
-				items = append(items, it)
-			}
-		}
 	}
 	for _, it := range items {
 		if statusItem(code, it) {

@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -22,11 +23,31 @@ func (l *RunLog) Printf(format string, args ...any) {
 	if l == nil || len(l.lines) >= maxLogLines {
 		return
 	}
+	l.lines = append(l.lines, string(fmt.Appendf(l.stamp(), format, args...)))
+}
+
+// add adds one line of ready text: the check path's common lines skip fmt.
+func (l *RunLog) add(parts ...string) {
+	if l == nil || len(l.lines) >= maxLogLines {
+		return
+	}
+	b := l.stamp()
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	l.lines = append(l.lines, string(b))
+}
+
+// stamp starts a line: "+12ms ".
+func (l *RunLog) stamp() []byte {
 	var ms int64
 	if !l.start.IsZero() {
 		ms = time.Since(l.start).Milliseconds()
 	}
-	l.lines = append(l.lines, fmt.Sprintf("+%dms %s", ms, fmt.Sprintf(format, args...)))
+	b := make([]byte, 0, 96)
+	b = append(b, '+')
+	b = strconv.AppendInt(b, ms, 10)
+	return append(b, "ms "...)
 }
 
 // Lines returns the lines logged so far.
