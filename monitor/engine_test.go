@@ -675,3 +675,35 @@ func TestEngineRestoreChatCheck(t *testing.T) {
 		t.Fatalf("a chat check re-added after a restart lost its counters: %+v", v.State)
 	}
 }
+
+func TestEngineOverrunGivesSlotBack(t *testing.T) {
+	srv := okServer(t)
+	stuck := httpCheck("stuck", srv.URL)
+	stuck.Type = "tcp"
+	stuck.Timeout = config.Duration(200 * time.Millisecond)
+	e, _ := newTestEngine(t, &config.Config{Checks: []config.Check{stuck, httpCheck("fast", srv.URL)}}, Options{Concurrency: 1})
+	release := make(chan struct{})
+	e.probes["tcp"] = func(context.Context, *config.Check, *RunLog) Outcome {
+		<-release // ignores its deadline
+		return Outcome{Status: StatusOK}
+	}
+	stuckDone := make(chan Result, 1)
+	go func() {
+		r, _ := e.RunNow(context.Background(), "stuck")
+		stuckDone <- r
+	}()
+	time.Sleep(50 * time.Millisecond)
+	start := time.Now()
+	r, err := e.RunNow(context.Background(), "fast")
+	if err != nil || r.Status != StatusOK {
+		t.Fatalf("fast: %v %+v", err, r)
+	}
+	// The only slot comes back after the stuck probe's timeout and the grace, not before.
+	if d := time.Since(start); d < overrunGrace || d > overrunGrace+3*time.Second {
+		t.Fatalf("fast ran after %s, want about %s", d, overrunGrace+150*time.Millisecond)
+	}
+	close(release)
+	if sr := <-stuckDone; sr.Status != StatusError || sr.Reason != "timeout after 200ms" {
+		t.Fatalf("stuck: %s %q", sr.Status, sr.Reason)
+	}
+}
