@@ -134,3 +134,27 @@ func TestDistCode(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRLEDeflater checks that any input, cut into rows anywhere, inflates back.
+func FuzzRLEDeflater(f *testing.F) {
+	f.Add([]byte{2, 0, 0, 0, 0, 0, 0, 0, 0, 0}, uint16(3))
+	f.Add(bytes.Repeat([]byte{1, 2, 3}, 500), uint16(100))
+	f.Add([]byte("up 99.9% up 99.9% up 99.9%"), uint16(7))
+	f.Fuzz(func(t *testing.T, data []byte, cut uint16) {
+		d := &rleDeflater{}
+		step := int(cut)%4096 + 1
+		for p := data; len(p) > 0; {
+			n := min(len(p), step)
+			d.write(p[:n])
+			p = p[n:]
+		}
+		d.close()
+		got, err := io.ReadAll(flate.NewReader(bytes.NewReader(d.out)))
+		if err != nil {
+			t.Fatalf("inflate: %v", err)
+		}
+		if !bytes.Equal(got, data) {
+			t.Fatalf("inflated %d bytes differ from the %d written", len(got), len(data))
+		}
+	})
+}
