@@ -266,13 +266,20 @@ func (b *Bot) Run(ctx context.Context) error {
 			backoff = 0
 		}
 		for _, u := range updates {
-			if u.ID >= offset {
-				offset = u.ID + 1
-			}
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
+				// Not handed over: leave it unconfirmed, so it is fetched again after a restart.
 				return nil
+			}
+			if ctx.Err() != nil {
+				// Both were ready; a handler on a cancelled context would drop the command.
+				<-sem
+				return nil
+			}
+			// Only an update that a handler took counts as handled.
+			if u.ID >= offset {
+				offset = u.ID + 1
 			}
 			b.handlers.Add(1)
 			go func(u tele.Update) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/statusmap/statusmap/bot/tgfake"
 	"github.com/statusmap/statusmap/config"
+	"github.com/statusmap/statusmap/monitor"
 )
 
 const testToken = "987654:SECRET-token_xyz"
@@ -288,5 +289,49 @@ func TestOutageRecovery(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "telegram unreachable") || !strings.Contains(logs.String(), "telegram reachable again") {
 		t.Fatalf("logs:\n%s", logs.String())
+	}
+}
+
+// blockingEngine holds every /run until the bot stops, so the handler slots fill up.
+type blockingEngine struct {
+	fixedEngine
+	started chan struct{}
+}
+
+func (e blockingEngine) RunNow(ctx context.Context, _ string) (monitor.Result, error) {
+	e.started <- struct{}{}
+	<-ctx.Done()
+	// Slots free up only well after shutdown began.
+	time.Sleep(200 * time.Millisecond)
+	return monitor.Result{}, ctx.Err()
+}
+
+// An update still waiting for a handler slot at shutdown is not confirmed: Telegram hands
+// it out again after a restart instead of losing the command.
+func TestShutdownKeepsUnhandledUpdates(t *testing.T) {
+	fake := tgfake.New(testToken)
+	defer fake.Close()
+	eng := blockingEngine{
+		fixedEngine: fixedEngine{{Spec: config.Check{Name: "x", Type: "tcp"}}},
+		started:     make(chan struct{}, maxHandlers+1),
+	}
+	for range maxHandlers + 1 {
+		fake.SendUserMessage(1, 1, "/run x")
+	}
+	b, err := New(config.Telegram{Token: testToken, APIURL: fake.URL(), Allowed: []int64{1}}, Deps{Engine: eng}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := startBot(t, b)
+	for i := range maxHandlers {
+		select {
+		case <-eng.started:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("only %d handlers started", i)
+		}
+	}
+	stop()
+	if n := fake.PendingUpdates(); n != 1 {
+		t.Fatalf("%d updates left unconfirmed after shutdown, want the 1 never handled", n)
 	}
 }

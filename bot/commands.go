@@ -91,10 +91,11 @@ func (b *Bot) handleMessage(ctx context.Context, m *tele.Message) {
 		if !isCmd && !private {
 			return
 		}
-		b.log.Warn("telegram: refused a stranger", "user", userID, "chat", chatID, "command", cmd.Name)
+		// Logged only when the refusal is sent, so a stranger cannot flood the log.
 		if !b.shouldRefuse(userID) {
 			return
 		}
+		b.log.Warn("telegram: refused a stranger", "user", userID, "chat", chatID, "command", cmd.Name)
 		text := refusal
 		if cmd.Name == "start" {
 			text = fmt.Sprintf("Sorry, this is a private bot. Your user id is <code>%d</code>; its owner can add it to telegram.allowed.", userID)
@@ -235,6 +236,12 @@ func (b *Bot) cmdCheck(ctx context.Context, chatID int64, args []string) {
 func (b *Bot) gatherInfo(ctx context.Context, v CheckView) checkInfo {
 	info := checkInfo{Uptime: map[string]float64{}}
 	name := v.Spec.Name
+	if v.Spec.Type == "heartbeat" && b.deps.PushBase != "" {
+		// The engine's token is the one pushes are matched against.
+		if tok, ok := b.deps.Engine.HeartbeatToken(name); ok {
+			info.PushURL = strings.TrimRight(b.deps.PushBase, "/") + "/push/" + tok
+		}
+	}
 	st := b.deps.Store
 	if st == nil {
 		return info
@@ -258,18 +265,6 @@ func (b *Bot) gatherInfo(ctx context.Context, v CheckView) checkInfo {
 			info.Muted = t
 		} else if t, ok := mutes["*"]; ok {
 			info.Muted = t
-		}
-	}
-	if v.Spec.Type == "heartbeat" && b.deps.PushBase != "" {
-		tok := v.Spec.Token
-		if tok == "" {
-			var err error
-			if tok, err = st.HeartbeatToken(ctx, name); err != nil {
-				b.log.Warn("heartbeat token", "check", name, "err", err)
-			}
-		}
-		if tok != "" {
-			info.PushURL = strings.TrimRight(b.deps.PushBase, "/") + "/push/" + tok
 		}
 	}
 	return info

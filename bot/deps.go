@@ -18,6 +18,9 @@ type Engine interface {
 	Pause(name string, until time.Time) error
 	Resume(name string) error
 	RunNow(ctx context.Context, name string) (monitor.Result, error)
+	// HeartbeatToken is the push token a heartbeat check really answers to (the stored
+	// one, or the temporary one the engine fell back to).
+	HeartbeatToken(name string) (string, bool)
 }
 
 // Store is what the bot needs of the history database (storage.DB).
@@ -32,7 +35,6 @@ type Store interface {
 	Mutes(ctx context.Context) (map[string]time.Time, error)
 	SetPause(ctx context.Context, name string, until time.Time) error
 	DeletePause(ctx context.Context, name string) error
-	HeartbeatToken(ctx context.Context, check string) (string, error)
 }
 
 // MapFunc returns the nomnoml source of the status map (only host's part when host is

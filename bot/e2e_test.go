@@ -190,6 +190,10 @@ func TestEndToEnd(t *testing.T) {
 		if !strings.Contains(h.logs.String(), "refused a stranger") || !strings.Contains(h.logs.String(), "user=999") {
 			t.Fatal("refusal not logged with the user id")
 		}
+		// Three messages, one refusal sent: one log line, so a stranger cannot flood the log.
+		if n := strings.Count(h.logs.String(), "refused a stranger"); n != 1 {
+			t.Fatalf("refusal logged %d times:\n%s", n, h.logs.String())
+		}
 	})
 
 	t.Run("help and unknown", func(t *testing.T) {
@@ -453,5 +457,67 @@ func TestRestoredMuteExpiryAnnounced(t *testing.T) {
 		if _, err := h.fake.WaitFor(chat, 10*time.Second, func(m tgfake.Message) bool { return m.Plain == "🔔 mute of api expired" }); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// The push URL is the one the engine answers to: with no store at hand, and when the
+// engine's token is not the stored one (it fell back to a temporary token).
+func TestHeartbeatPushURLFromEngine(t *testing.T) {
+	cfg, err := config.Parse([]byte(`
+checks:
+  - name: backup
+    type: heartbeat
+    period: 1d
+    grace: 1h
+`), "hb.yaml", func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	log, _ := newLogger()
+	// No token source: the engine keeps a temporary token of its own.
+	eng, err := monitor.New(cfg, monitor.Options{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	engTok, ok := eng.HeartbeatToken("backup")
+	if !ok || engTok == "" {
+		t.Fatalf("engine token %q %v", engTok, ok)
+	}
+	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "statusmap.db"), storage.Options{Logger: log, MaintainInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	dbTok, err := db.HeartbeatToken(ctx, "backup")
+	if err != nil || dbTok == "" || dbTok == engTok {
+		t.Fatalf("stored token %q (engine %q) %v", dbTok, engTok, err)
+	}
+	for _, tc := range []struct {
+		name  string
+		store Store
+	}{{"no store", nil}, {"store with another token", db}} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := tgfake.New(testToken)
+			t.Cleanup(fake.Close)
+			deps := Deps{Engine: eng, PushBase: "http://127.0.0.1:9004/", Location: time.UTC}
+			if tc.store != nil {
+				deps.Store = tc.store
+			}
+			b, err := New(config.Telegram{Token: testToken, APIURL: fake.URL(), Allowed: []int64{admin}}, deps, log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stop := startBot(t, b)
+			t.Cleanup(stop)
+			fake.SendUserMessage(admin, admin, "/check backup")
+			m, err := fake.WaitFor(admin, 5*time.Second, func(tgfake.Message) bool { return true })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(m.Plain, "push URL http://127.0.0.1:9004/push/"+engTok) {
+				t.Fatalf("/check backup:\n%s", m.Plain)
+			}
+		})
 	}
 }

@@ -308,3 +308,12 @@ func (fixedEngine) Resume(string) error           { return errors.New("read-only
 func (fixedEngine) RunNow(context.Context, string) (monitor.Result, error) {
 	return monitor.Result{}, errors.New("read-only")
 }
+
+// HeartbeatToken serves a heartbeat check's configured token.
+func (f fixedEngine) HeartbeatToken(name string) (string, bool) {
+	v, ok := f.Get(name)
+	if !ok || v.Spec.Type != "heartbeat" || v.Spec.Token == "" {
+		return "", false
+	}
+	return v.Spec.Token, true
+}
