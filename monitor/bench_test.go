@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-co-op/gocron/v2"
+
 	"github.com/statusmap/statusmap/config"
 )
 
@@ -200,6 +202,50 @@ func BenchmarkHTTPFloor(b *testing.B) {
 	runtime.ReadMemStats(&m1)
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/check")
 	b.ReportMetric(float64(m1.TotalAlloc-m0.TotalAlloc)/float64(b.N), "B/check")
+}
+
+// BenchmarkSchedulerFloor is the other reference for BenchmarkEngine10kHTTP: 10,000 gocron
+// jobs at the same interval and spread whose task only counts, so cpu-µs/run is what one
+// gocron tick costs before the engine does anything (the engine keeps one job per check).
+func BenchmarkSchedulerFloor(b *testing.B) {
+	const jobs = 10000
+	const interval = 10 * time.Second
+	s, err := gocron.NewScheduler()
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.Start()
+	defer s.Shutdown()
+	var n atomic.Int64
+	seen := make([]atomic.Bool, jobs)
+	var first atomic.Int64
+	for i := range jobs {
+		off := time.Duration(i) * interval / jobs
+		_, err := s.NewJob(gocron.DurationJob(interval),
+			gocron.NewTask(func() {
+				n.Add(1)
+				if !seen[i].Swap(true) {
+					first.Add(1)
+				}
+			}),
+			gocron.WithStartAt(gocron.WithStartDateTime(time.Now().Add(off+50*time.Millisecond))))
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	for first.Load() < jobs {
+		time.Sleep(100 * time.Millisecond)
+	}
+	runtime.GC()
+	n0 := n.Load()
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	for n.Load() < n0+int64(b.N) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	b.StopTimer()
+	cpu := cpuTime() - cpu0
+	b.ReportMetric(float64(cpu.Microseconds())/float64(n.Load()-n0), "cpu-µs/run")
 }
 
 func allRan(e *Engine) bool {
