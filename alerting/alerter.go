@@ -71,6 +71,8 @@ const (
 	maxBackoff     = 2 * time.Minute
 	maxPermanent   = 3 // attempts before a message Telegram refuses (400, 403) is dropped
 	pendingBatch   = 1000
+	maxDrain       = 10000           // events handled at shutdown
+	markTimeout    = 5 * time.Second // recording a message sent as shutdown began
 	// maxRecoveryWait bounds how long a parent's recovery waits for its dependents to be
 	// checked again before it is announced.
 	maxRecoveryWait = 5 * time.Minute

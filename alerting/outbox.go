@@ -118,6 +118,13 @@ func (a *Alerter) round(ctx context.Context, ss *sendState) (next time.Time, pro
 		sctx, cancel := context.WithTimeout(ctx, sendTimeout)
 		err := a.deps.Sender.Send(sctx, it.chat, p.Text, p.Check)
 		cancel()
+		if err == nil && ctx.Err() != nil {
+			// Delivered as shutdown began: record it, or the next start sends it again.
+			mctx, mcancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+			a.done(mctx, it)
+			mcancel()
+			return next, false
+		}
 		if ctx.Err() != nil {
 			return next, false // shutting down: the message stays in the outbox
 		}

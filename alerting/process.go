@@ -75,12 +75,37 @@ func (a *Alerter) process(runCtx context.Context) {
 		select {
 		case <-runCtx.Done():
 			t.Stop()
+			a.drain(ctx)
 			return
 		case <-a.wake:
 		case <-t.C():
 		}
 		t.Stop()
 	}
+}
+
+// drain handles, once, the events queued when shutdown began: the engine's last runs
+// report while it stops, and a recovery or an incident's end must not be lost. One pass
+// over what is queued, at most maxDrain events; later ones are left to the next start's
+// restore.
+func (a *Alerter) drain(ctx context.Context) {
+	a.mu.Lock()
+	evs := a.queue
+	a.queue = nil
+	a.mu.Unlock()
+	if len(evs) > maxDrain {
+		a.log.Warn("alerting: events left unhandled at shutdown", "count", len(evs)-maxDrain)
+		evs = evs[:maxDrain]
+	}
+	for _, ev := range evs {
+		a.handle(ctx, ev)
+	}
+	if a.settings().groupWait == 0 && len(a.group) > 0 {
+		a.flush(ctx, a.clock.Now())
+	}
+	// Nobody waits for dependents after this: recoveries go out as they stand.
+	a.finishRecoveries(ctx, a.clock.Now(), true)
+	a.runDeferred()
 }
 
 func (a *Alerter) nextWake(now time.Time) time.Time {
@@ -580,9 +605,13 @@ func (a *Alerter) flush(ctx context.Context, now time.Time) {
 	}
 	var others []string
 	for n, st := range a.checks {
-		if st.status == monitor.StatusError && !listed[n] {
-			others = append(others, n)
+		if st.status != monitor.StatusError || listed[n] {
+			continue
 		}
+		if _, ok := a.deps.Engine.Get(n); !ok {
+			continue // removed from the engine; forgotten at the next tick
+		}
+		others = append(others, n)
 	}
 	sort.Strings(others)
 	a.enqueue(ctx, "alert", groupText(msgs, others, now, a.loc), check)
@@ -615,6 +644,7 @@ func (a *Alerter) tick(ctx context.Context, now time.Time) {
 		st := a.checks[name]
 		v, ok := a.deps.Engine.Get(name)
 		if !ok {
+			a.forget(ctx, name, st, now)
 			continue
 		}
 		if st.flapping && (len(st.changes) == 0 || now.Sub(st.changes[len(st.changes)-1]) >= s.flapWindow) {
@@ -646,6 +676,19 @@ func (a *Alerter) tick(ctx context.Context, now time.Time) {
 		}
 	}
 	a.logHealth(now)
+}
+
+// forget drops a check the engine no longer has (removal sends no event). Its open
+// incident is closed, so a restart does not bring it back as down.
+func (a *Alerter) forget(ctx context.Context, name string, st *checkState, now time.Time) {
+	if st.incidentID != 0 {
+		a.log.Info("alerting: check removed; its open incident is closed", "check", name)
+		a.closeIncident(ctx, name, now)
+	}
+	st.gen++ // an incident still being opened is not adopted
+	delete(a.checks, name)
+	a.removeFromGroup(name)
+	a.waitingDependentBack(name)
 }
 
 // enqueue writes a message for every alert chat to the outbox and wakes the sender.
