@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -175,7 +176,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		}
 		e.checks[c.Name] = ent
 	}
-	e.assignTokens()
+	e.assignTokens(nil)
 	return e, nil
 }
 
@@ -299,15 +300,33 @@ func (e *Engine) restore(ent *entry, st State) {
 	ent.state = st
 }
 
-// assignTokens gives every heartbeat check a push token. Callers hold e.mu or own e.
-func (e *Engine) assignTokens() {
+// assignTokens gives every heartbeat check a push token, from pre (looked up before the
+// caller took e.mu, since the token source may be a slow database) or else a new one.
+// Callers hold e.mu or own e.
+func (e *Engine) assignTokens(pre map[string]string) {
 	for name, ent := range e.checks {
 		if ent.spec.Type != "heartbeat" || ent.token != "" {
 			continue
 		}
-		ent.token = e.tokenFor(*ent.spec)
+		t, ok := pre[name]
+		if !ok {
+			t = e.tokenFor(*ent.spec)
+		}
+		ent.token = t
 		e.byToken[ent.token] = name
 	}
+}
+
+// prefetchTokens looks up the push tokens of heartbeat checks without holding e.mu, so a
+// locked database never stalls the check path.
+func (e *Engine) prefetchTokens(checks []config.Check) map[string]string {
+	pre := map[string]string{}
+	for _, c := range checks {
+		if c.Type == "heartbeat" {
+			pre[c.Name] = e.tokenFor(c)
+		}
+	}
+	return pre
 }
 
 func (e *Engine) tokenFor(c config.Check) string {
@@ -441,7 +460,12 @@ func (e *Engine) Stop(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		e.cancelRun()
-		return fmt.Errorf("monitor: stop: %w", ctx.Err())
+		// Cancelled probes end promptly; give them a moment to record their results.
+		select {
+		case <-done:
+		case <-time.After(overrunGrace):
+		}
+		return fmt.Errorf("monitor: stop: running checks cancelled: %w", ctx.Err())
 	}
 }
 
@@ -479,7 +503,7 @@ func (e *Engine) enqueue(name string) {
 		}
 		select {
 		case ent.run <- struct{}{}:
-			_, _ = e.execute(context.Background(), ent, nil)
+			_, _ = e.execute(e.runCtx, ent, nil)
 			<-ent.run
 		default: // running already: this tick is covered
 		}
@@ -507,8 +531,8 @@ func (e *Engine) worker() {
 		var overran atomic.Bool
 		select {
 		case ent.run <- struct{}{}:
-			// Scheduled runs end by their own timeout; they need no cancellable parent.
-			_, _ = e.execute(context.Background(), ent, func() {
+			// Scheduled runs end by their own timeout, or when Stop's deadline cancels runCtx.
+			_, _ = e.execute(e.runCtx, ent, func() {
 				// This worker is stuck in a probe that ignores its deadline: replace it.
 				overran.Store(true)
 				go e.worker()
@@ -939,6 +963,7 @@ func (e *Engine) Add(ctx context.Context, c config.Check) (Result, error) {
 	if err := e.checkSpec(&c); err != nil {
 		return Result{}, err
 	}
+	pre := e.prefetchTokens([]config.Check{c})
 	e.mu.Lock()
 	if e.stopped {
 		e.mu.Unlock()
@@ -960,7 +985,7 @@ func (e *Engine) Add(ctx context.Context, c config.Check) (Result, error) {
 		delete(e.restoreLeft, c.Name)
 	}
 	e.checks[c.Name] = ent
-	e.assignTokens()
+	e.assignTokens(pre)
 	if e.started {
 		if err := e.schedule(ent); err != nil {
 			delete(e.checks, c.Name)
@@ -1005,6 +1030,7 @@ func (e *Engine) Reload(cfg *config.Config) error {
 	if cfg == nil {
 		return errors.New("monitor: nil config")
 	}
+	pre := e.prefetchTokens(cfg.Checks)
 	e.mu.Lock()
 	old := e.defaults
 	e.defaults = cfg.Defaults
@@ -1078,7 +1104,7 @@ func (e *Engine) Reload(cfg *config.Config) error {
 			ent.state.Status, ent.state.Paused, ent.state.Since = to, false, now
 		}
 	}
-	e.assignTokens()
+	e.assignTokens(pre)
 	n := len(e.checks)
 	e.mu.Unlock()
 	for _, ev := range evs {
@@ -1095,21 +1121,13 @@ func sameSpec(a, b config.Check) bool {
 }
 
 func specKey(c config.Check) string {
-	// %#v prints every field, pointers as addresses: normalise the pointers first.
-	type flat struct {
-		C                    config.Check
-		Imp, Follow, TLS, Pr string
+	// JSON holds every exported field and dereferences pointers; the compiled regexes and
+	// time zones (unexported) would compare as fresh addresses on every load.
+	b, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Sprintf("%#v", c)
 	}
-	f := flat{C: c, Imp: boolPtr(c.Important), Follow: boolPtr(c.FollowRedirects), TLS: boolPtr(c.TLSVerify), Pr: boolPtr(c.Privileged)}
-	f.C.Important, f.C.FollowRedirects, f.C.TLSVerify, f.C.Privileged = nil, nil, nil, nil
-	return fmt.Sprintf("%#v", f)
-}
-
-func boolPtr(b *bool) string {
-	if b == nil {
-		return "nil"
-	}
-	return fmt.Sprint(*b)
+	return string(b)
 }
 
 // runQueue is the FIFO of checks due to run. Each check is in it at most once.
