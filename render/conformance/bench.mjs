@@ -3,7 +3,7 @@
 // `go test ./render -run TestBenchSources -update`), and prints one line per size:
 //   nodes=N  nomnoml renderSvg: X ms/op (cpu Y ms/op)
 // Compare with `go test ./render -run '^$' -bench BenchmarkRenderPNG -benchtime 5x`.
-// Usage: node bench.mjs [runs]
+// Usage: node bench.mjs [runs] [nodes]   (BenchmarkPNGvsNomnoml runs it for one size)
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,8 @@ const nomnoml = require('nomnoml');
 const here = dirname(fileURLToPath(import.meta.url));
 const runs = Number(process.argv[2] || 5);
 
-for (const n of [20, 100, 500]) {
+const sizes = process.argv[3] ? [Number(process.argv[3])] : [20, 100, 500];
+for (const n of sizes) {
   const src = readFileSync(join(here, '..', 'testdata', 'bench', `nodes-${n}.nomnoml`), 'utf8');
   nomnoml.renderSvg(src); // warm up the JIT
   const cpu0 = process.cpuUsage();
