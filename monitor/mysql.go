@@ -59,20 +59,12 @@ func probeMySQL(ctx context.Context, c *config.Check, log *RunLog) Outcome {
 	defer conn.Close()
 	log.Printf("connected")
 
-	query := c.Query
-	if strings.TrimSpace(query) == "" {
-		query = defaultQuery
+	out, ok := queryOutcome(ctx, c, log,
+		func(ctx context.Context, q string) (string, bool, error) { return sqlFirstValue(ctx, conn, q) },
+		func(err error) string { return mysqlReason(ctx, err, start, secrets) })
+	if ok {
+		mysqlFacts(ctx, conn, &out, log, secrets)
 	}
-	log.Printf("query: %s", query)
-	value, hasRow, err := sqlFirstValue(ctx, conn, query)
-	if err != nil {
-		return checkFailed("%s", mysqlReason(ctx, err, start, secrets))
-	}
-	out := Outcome{Status: StatusOK, Extra: map[string]string{}, Metrics: map[string]float64{}}
-	if r := compareValue(c.Expect.Value, value, hasRow, log); r != "" {
-		out.Status, out.Reason = StatusError, r
-	}
-	mysqlFacts(ctx, conn, &out, log, secrets)
 	return out
 }
 

@@ -47,21 +47,34 @@ func probePostgres(ctx context.Context, c *config.Check, log *RunLog) Outcome {
 	}()
 	log.Printf("connected")
 
+	out, ok := queryOutcome(ctx, c, log,
+		func(ctx context.Context, q string) (string, bool, error) { return pgFirstValue(ctx, conn, q) },
+		func(err error) string { return pgReason(ctx, err, start, secrets) })
+	if ok {
+		pgFacts(ctx, conn, &out, log, secrets)
+	}
+	return out
+}
+
+// queryOutcome runs the check's query (default SELECT 1) through first and judges its first
+// value against expect.value; ok is false when the query itself failed (reason from fail).
+func queryOutcome(ctx context.Context, c *config.Check, log *RunLog,
+	first func(ctx context.Context, query string) (value string, hasRow bool, err error),
+	fail func(error) string) (out Outcome, ok bool) {
 	query := c.Query
 	if strings.TrimSpace(query) == "" {
 		query = defaultQuery
 	}
 	log.Printf("query: %s", query)
-	value, hasRow, err := pgFirstValue(ctx, conn, query)
+	value, hasRow, err := first(ctx, query)
 	if err != nil {
-		return checkFailed("%s", pgReason(ctx, err, start, secrets))
+		return checkFailed("%s", fail(err)), false
 	}
-	out := Outcome{Status: StatusOK, Extra: map[string]string{}, Metrics: map[string]float64{}}
+	out = Outcome{Status: StatusOK, Extra: map[string]string{}, Metrics: map[string]float64{}}
 	if r := compareValue(c.Expect.Value, value, hasRow, log); r != "" {
 		out.Status, out.Reason = StatusError, r
 	}
-	pgFacts(ctx, conn, &out, log, secrets)
-	return out
+	return out, true
 }
 
 // compareValue judges a query's first value against expect.value; "" means it passes.
