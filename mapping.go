@@ -10,35 +10,17 @@ import (
 	"github.com/statusmap/statusmap/render"
 )
 
-// mapInput returns the status map's nomnoml source and the live overlay of every check:
-// the hand-written map when the config has one, else the map generated from the checks.
-// host limits a generated map to one host's checks.
+// mapInput returns the status map's source (the config's hand-written map, else generated
+// from the checks) and the live overlay of every check; host limits it to one host.
 func mapInput(cfg *config.Config, views []monitor.CheckView, host string) (string, map[string]render.NodeStatus, error) {
-	live := make(map[string]render.NodeStatus, len(views))
-	for _, v := range views {
-		live[v.Spec.Name] = render.NodeStatus{Status: string(v.State.Status), Lines: v.MapLines()}
-	}
 	src, generated, err := cfg.MapSource()
 	if err != nil {
 		return "", nil, err
 	}
-	if !generated {
-		if host != "" {
-			return "", nil, fmt.Errorf("a host filter needs the generated map; this config has a hand-written one")
-		}
-		return src, live, nil
+	if generated {
+		src = ""
 	}
-	items := make([]render.Item, 0, len(views))
-	for _, v := range views {
-		if host != "" && v.Spec.Host != host {
-			continue
-		}
-		items = append(items, render.Item{Name: v.Spec.Name, Host: v.Spec.Host, Runtime: v.Spec.Runtime, Deps: v.Spec.Dependencies})
-	}
-	if host != "" && len(items) == 0 {
-		return "", nil, fmt.Errorf("no checks on host %q", host)
-	}
-	return render.Generate(items), live, nil
+	return monitor.MapInput(src, views, host)
 }
 
 // checkLike is what a node name must look like to be taken for a check's name.

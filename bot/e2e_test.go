@@ -40,7 +40,11 @@ type harness struct {
 
 // mapFor is the map of the engine's checks, as statusmap draws it when the config has
 // no hand-written map.
-func mapFor(eng *monitor.Engine) MapFunc { return MapSource(eng, "") }
+func mapFor(eng *monitor.Engine) MapFunc {
+	return func(ctx context.Context, host string) (string, map[string]render.NodeStatus, error) {
+		return monitor.MapInput("", eng.Snapshot(), host)
+	}
+}
 
 // newHarness starts a real engine, store and renderer behind the bot and the Bot API fake;
 // prep runs on the store before the bot starts.

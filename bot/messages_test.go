@@ -266,27 +266,6 @@ func BenchmarkHistoryChart(b *testing.B) {
 	}
 }
 
-func TestMapSource(t *testing.T) {
-	eng := fixedEngine{
-		view("api", "fold", monitor.StatusOK, "", time.Time{}),
-		view("db", "fold", monitor.StatusError, "refused", time.Time{}),
-		view("google", "", monitor.StatusOK, "", time.Time{}),
-	}
-	ctx := context.Background()
-	src, live, err := MapSource(eng, "[api]->[db]")(ctx, "")
-	if err != nil || src != "[api]->[db]" || len(live) != 3 || live["db"].Status != "error" {
-		t.Fatalf("hand-written: %q %v %v", src, live, err)
-	}
-	src, _, err = MapSource(eng, "[api]->[db]")(ctx, "fold")
-	if err != nil || !strings.Contains(src, "api") || !strings.Contains(src, "db") || strings.Contains(src, "google") {
-		t.Fatalf("host part: %q %v", src, err)
-	}
-	src, _, _ = MapSource(eng, "")(ctx, "")
-	if !strings.Contains(src, "google") || !strings.Contains(src, "fold") {
-		t.Fatalf("generated: %q", src)
-	}
-}
-
 // fixedEngine serves fixed views; it changes nothing.
 type fixedEngine []CheckView
 

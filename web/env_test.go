@@ -187,24 +187,7 @@ func newEnv(t testing.TB, o envOpts) *env {
 // engine's live states.
 func engineMap(eng *monitor.Engine) MapFunc {
 	return func(ctx context.Context, host string) (string, map[string]render.NodeStatus, error) {
-		views := eng.Snapshot()
-		live := make(map[string]render.NodeStatus, len(views))
-		var items []render.Item
-		for _, v := range views {
-			st := v.State.Status
-			if st == "" {
-				st = monitor.StatusUnknown
-			}
-			live[v.Spec.Name] = render.NodeStatus{Status: string(st), Lines: v.MapLines()}
-			if host != "" && v.Spec.Host != host {
-				continue
-			}
-			items = append(items, render.Item{Name: v.Spec.Name, Host: v.Spec.Host, Runtime: v.Spec.Runtime, Deps: v.Spec.Dependencies})
-		}
-		if len(items) == 0 {
-			return "", nil, fmt.Errorf("no checks on host %q", host)
-		}
-		return render.Generate(items), live, nil
+		return monitor.MapInput("", eng.Snapshot(), host)
 	}
 }
 
