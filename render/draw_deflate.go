@@ -24,6 +24,9 @@ type rleDeflater struct {
 	base  int    // stream position of hist[0]
 	pos   int    // hist[pos:] is not tokenized yet
 	table [1 << hashBits]int32
+	// zeroRun is the length of the last row when it was written by zeroRow, so
+	// the next such row can be one copy of it; 0 otherwise.
+	zeroRun int
 }
 
 const (
@@ -93,8 +96,68 @@ func (d *rleDeflater) row(n int) []byte {
 	return d.hist[len(d.hist)-n:]
 }
 
+// zeroRow tokenizes the row added since the last call, known to be the byte
+// first followed by zeros, without reading it: most filtered rows of a diagram
+// are one such, and the one before it the same.
+func (d *rleDeflater) zeroRow(first byte) {
+	n := len(d.hist) - d.pos
+	i := d.pos
+	d.pos = len(d.hist)
+	if n <= 0 {
+		return
+	}
+	prev := d.zeroRun
+	d.zeroRun = n
+	if prev == n && n <= windowSize && d.hist[i-n] == first {
+		// one long copy of the row above, then zeros repeating the zero before
+		// them: a distance of 1 has the shortest code
+		if n < maxMatch+minMatch {
+			d.match(n, n)
+			return
+		}
+		d.tokens = append(d.tokens, matchFlag|uint32(maxMatch)<<16|uint32(n-1))
+		d.match(n-maxMatch, 1)
+		return
+	}
+	// first, one zero, then the zeros repeat the one before them
+	d.literal(first)
+	if n > 1 {
+		d.literal(0)
+	}
+	if n > 2 {
+		d.match(n-2, 1)
+	}
+}
+
+func (d *rleDeflater) literal(b byte) {
+	d.tokens = append(d.tokens, uint32(b))
+	if len(d.tokens) >= blockTokens {
+		d.flushBlock(false)
+	}
+}
+
+// match writes the last n bytes of the input as a copy from dist back, in as many
+// tokens as it takes; what is shorter than minMatch becomes literals.
+func (d *rleDeflater) match(n, dist int) {
+	for n >= minMatch {
+		l := min(n, maxMatch)
+		if n-l > 0 && n-l < minMatch {
+			l = n - minMatch // leave a whole match for the rest
+		}
+		d.tokens = append(d.tokens, matchFlag|uint32(l)<<16|uint32(dist-1))
+		n -= l
+		if len(d.tokens) >= blockTokens {
+			d.flushBlock(false)
+		}
+	}
+	for k := len(d.hist) - n; k < len(d.hist); k++ {
+		d.literal(d.hist[k])
+	}
+}
+
 // flushRow tokenizes the input added since the last call.
 func (d *rleDeflater) flushRow() {
+	d.zeroRun = 0
 	i := d.pos
 	d.pos = len(d.hist)
 	h := d.hist
@@ -116,7 +179,7 @@ func (d *rleDeflater) flushRow() {
 			cand := int(*slot) - 1 - d.base
 			*slot = int32(i + d.base + 1)
 			if cand >= 0 && i-cand <= windowSize && binary.LittleEndian.Uint32(h[cand:]) == key {
-				if l := min(runLenFrom(h, i, cand), maxMatch); l > best {
+				if l := runLenFrom(h, i, cand, maxMatch); l > best {
 					best, dist = l, i-cand
 				}
 			}
@@ -141,8 +204,10 @@ func (d *rleDeflater) flushRow() {
 	}
 }
 
-// runLenFrom is how many bytes from p[i] on equal those from p[j] on (j < i).
-func runLenFrom(p []byte, i, j int) int {
+// runLenFrom is how many bytes from p[i] on equal those from p[j] on (j < i), up
+// to limit.
+func runLenFrom(p []byte, i, j, limit int) int {
+	p = p[:min(len(p), i+limit)]
 	k := 0
 	for i+k+8 <= len(p) && binary.LittleEndian.Uint64(p[i+k:]) == binary.LittleEndian.Uint64(p[j+k:]) {
 		k += 8

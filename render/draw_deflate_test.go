@@ -158,3 +158,65 @@ func FuzzRLEDeflater(f *testing.F) {
 		}
 	})
 }
+
+// TestRLEDeflaterZeroRows mixes rows written through zeroRow (a first byte, then
+// zeros) with ordinary rows of the same and other lengths, across block
+// boundaries, and checks the stream inflates back and stays small.
+func TestRLEDeflaterZeroRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{1, 2, 3, 4, 258, 259, 260, 261, 262, 517, 6961, 30001} {
+		d := &rleDeflater{}
+		var want []byte
+		for r := 0; r < 400; r++ {
+			first := byte(2)
+			if rng.IntN(7) == 0 {
+				first = byte(rng.IntN(5))
+			}
+			switch rng.IntN(5) {
+			case 0: // an ordinary row with content
+				row := make([]byte, n)
+				row[0] = first
+				for i := 1; i < n; i++ {
+					if rng.IntN(9) == 0 {
+						row[i] = byte(rng.IntN(256))
+					}
+				}
+				d.write(row)
+				want = append(want, row...)
+			case 1: // a zero row of another length
+				m := 1 + rng.IntN(n+3)
+				row := d.row(m)
+				clear(row)
+				row[0] = first
+				d.zeroRow(first)
+				want = append(want, row...)
+			default:
+				row := d.row(n)
+				clear(row)
+				row[0] = first
+				d.zeroRow(first)
+				want = append(want, row...)
+			}
+		}
+		d.close()
+		got, err := io.ReadAll(flate.NewReader(bytes.NewReader(d.out)))
+		if err != nil {
+			t.Fatalf("rows of %d: inflate: %v", n, err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("rows of %d: inflated %d bytes differ from the %d written", n, len(got), len(want))
+		}
+	}
+	// a picture's worth of identical zero rows costs a few bytes a row
+	d := &rleDeflater{}
+	for r := 0; r < 1000; r++ {
+		row := d.row(6961)
+		clear(row)
+		row[0] = 2
+		d.zeroRow(2)
+	}
+	d.close()
+	if len(d.out) > 1000*16 {
+		t.Errorf("1000 zero rows compressed to %d bytes", len(d.out))
+	}
+}

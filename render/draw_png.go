@@ -97,9 +97,15 @@ func encodeOpaquePNG(w io.Writer, width, height int, bg color.RGBA, paint paintF
 					if y == 0 {
 						cur[0] = 0 // None: there is no row above
 						opaqueRow(row, bg, cur[1:])
-					} else {
-						cur[0] = 2 // Up
-						upRow(cur[1:], row, above, bg)
+						ad.update(cur)
+						d.flushRow()
+						continue
+					}
+					cur[0] = 2 // Up
+					if upRow(cur[1:], row, above, bg) {
+						ad.zeroRow(cur[0], len(cur))
+						d.zeroRow(cur[0])
+						continue
 					}
 					ad.update(cur)
 					d.flushRow()
@@ -192,12 +198,13 @@ func opaqueRow(row []byte, bg color.RGBA, dst []byte) {
 }
 
 // upRow writes the Up filter of row cur below row prev (both premultiplied RGBA,
-// laid over bg) as RGB into dst. Only pixels that differ from the one above are
-// converted: in a diagram most of them do not, and their difference is zero.
-func upRow(dst, cur, prev []byte, bg color.RGBA) {
+// laid over bg) as RGB into dst, and reports whether the rows are the same, when
+// dst is all zeros. Only pixels that differ from the one above are converted: in
+// a diagram most of them do not, and their difference is zero.
+func upRow(dst, cur, prev []byte, bg color.RGBA) bool {
 	clear(dst)
 	if bytes.Equal(cur, prev) {
-		return
+		return true
 	}
 	n := len(cur) / 4
 	x := 0
@@ -211,6 +218,7 @@ func upRow(dst, cur, prev []byte, bg color.RGBA) {
 	if x < n {
 		upPixel(dst[x*3:x*3+3], cur[x*4:x*4+4], prev[x*4:x*4+4], bg)
 	}
+	return false
 }
 
 func upPixel(dst, c, p []byte, bg color.RGBA) {
@@ -272,6 +280,19 @@ func (a *adler) update(p []byte) {
 		s2 %= base
 	}
 	a.s1, a.s2 = s1, s2
+}
+
+// zeroRow adds the byte first followed by n-1 zeros.
+func (a *adler) zeroRow(first byte, n int) {
+	const base = 65521
+	if !a.init {
+		a.s1, a.init = 1, true
+	}
+	if n <= 0 {
+		return
+	}
+	a.s1 = (a.s1 + uint64(first)) % base
+	a.s2 = (a.s2 + a.s1*uint64(n)) % base
 }
 
 func (a *adler) sum() uint32 {

@@ -51,6 +51,30 @@ func TestAdlerMatchesStdlib(t *testing.T) {
 	}
 }
 
+// TestAdlerZeroRow checks the shortcut for a byte followed by zeros against the
+// bytes themselves.
+func TestAdlerZeroRow(t *testing.T) {
+	var a adler
+	var all []byte
+	for i, n := range []int{0, 1, 2, 6961, 70000, 30001, 5, 1 << 17} {
+		row := make([]byte, n)
+		if n > 0 {
+			row[0] = byte(250 + i)
+		}
+		if i%3 == 2 {
+			a.update([]byte{9, 8, 7})
+			all = append(all, 9, 8, 7)
+		}
+		if n > 0 {
+			a.zeroRow(row[0], n)
+		}
+		all = append(all, row...)
+		if got, want := a.sum(), adler32.Checksum(all); got != want {
+			t.Fatalf("after a zero row of %d: adler %08x, want %08x", n, got, want)
+		}
+	}
+}
+
 // TestEncodeOpaquePNG decodes what the encoder wrote and checks every pixel, and
 // inflates the zlib stream to its end so its checksum is verified too.
 func TestEncodeOpaquePNG(t *testing.T) {
