@@ -238,7 +238,10 @@ func (s *scene) rasterOps(H, scale float64) []rasterOp {
 func paintBand(dst *image.RGBA, y0, ph int, ops []rasterOp, scale float64) {
 	rows := dst.Rect.Dy()
 	y1 := y0 + rows
-	ras := rasterizer.FromImage(dst, canvas.DPMM(scale), canvas.LinearColorSpace{})
+	res := canvas.DPMM(scale)
+	sp := getSpanPainter(dst)
+	defer sp.release()
+	var ras *rasterizer.Rasterizer // for bitmaps, made when one is in the strip
 	shift := canvas.Identity.Translate(0, -float64(ph-y1)/scale)
 	lo, hi := float64(ph-y1)/scale-1, float64(ph-y0)/scale+1
 	for _, op := range ops {
@@ -250,15 +253,17 @@ func paintBand(dst *image.RGBA, y0, ph int, ops []rasterOp, scale float64) {
 			continue
 		}
 		if op.img != nil {
+			if ras == nil {
+				ras = rasterizer.FromImage(dst, res, canvas.LinearColorSpace{})
+			}
 			// RenderImage may convert colours in place: give it a copy.
 			cp := image.NewRGBA(op.img.Bounds())
 			copy(cp.Pix, op.img.Pix)
 			ras.RenderImage(cp, shift.Mul(op.m))
 			continue
 		}
-		ras.RenderPath(op.path, canvas.Style{Fill: canvas.Paint{Color: op.color}}, shift)
+		sp.fill(op.path, op.color, float64(ph-y0), res)
 	}
-	ras.Close()
 }
 
 func fmtNum(v float64) string {
