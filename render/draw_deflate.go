@@ -63,6 +63,13 @@ var (
 	}()
 )
 
+// reset empties d for a new stream, keeping its buffers.
+func (d *rleDeflater) reset() {
+	d.out, d.tokens, d.hist = d.out[:0], d.tokens[:0], d.hist[:0]
+	d.bits, d.nbits, d.base, d.pos, d.zeroRun = 0, 0, 0, 0, 0
+	clear(d.table[:])
+}
+
 func (d *rleDeflater) writeBits(v uint64, n uint) {
 	d.bits |= v << d.nbits
 	d.nbits += n

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"fmt"
@@ -36,27 +35,12 @@ func encodeOpaquePNG(w io.Writer, width, height int, bg color.RGBA, paint paintF
 	if width <= 0 || height <= 0 {
 		return fmt.Errorf("encode png: empty image")
 	}
-	bw := bufio.NewWriterSize(w, 1<<16)
-	if _, err := bw.Write([]byte("\x89PNG\r\n\x1a\n")); err != nil {
-		return err
-	}
-	var ihdr [13]byte
-	binary.BigEndian.PutUint32(ihdr[0:], uint32(width))
-	binary.BigEndian.PutUint32(ihdr[4:], uint32(height))
-	ihdr[8] = 8  // bit depth
-	ihdr[9] = 2  // colour type RGB
-	ihdr[10] = 0 // deflate
-	ihdr[11] = 0 // adaptive filtering
-	ihdr[12] = 0 // no interlace
-	if err := writeChunk(bw, "IHDR", ihdr[:]); err != nil {
-		return err
-	}
 	// Rows are drawn and compressed in parallel pieces (as pigz does): every piece
 	// but the last ends with a sync flush, so the pieces join into one deflate stream.
 	strips := (height + bandRows - 1) / bandRows
 	pieces := max(1, min(runtime.GOMAXPROCS(0), 8, strips/2))
 	type piece struct {
-		data  []byte
+		w     *pngWorker
 		adler uint32
 		n     int64
 	}
@@ -67,18 +51,20 @@ func encodeOpaquePNG(w io.Writer, width, height int, bg color.RGBA, paint paintF
 		go func(k int) {
 			defer wg.Done()
 			s0, y1 := strips*k/pieces*bandRows, min(height, strips*(k+1)/pieces*bandRows)
-			d := &rleDeflater{}
+			wk := getPNGWorker(width)
+			d := &wk.d
 			var ad adler
 			rowLen := 1 + 3*width
 			// A strip is drawn with a margin above: the rasterizer misses a little of
 			// what crosses its top edge, so that edge must lie outside the rows kept.
 			// Strips lie on one grid for the whole picture, so the row above a piece
 			// is drawn here exactly as the piece above drew it for the filter.
-			band := image.NewRGBA(image.Rect(0, 0, width, bandMargin+bandRows))
+			band := wk.band
 			stride := band.Stride
 			last := (bandMargin + bandRows - 1) * stride
-			prev := make([]byte, 4*width)
+			prev := wk.prev
 			if s0 > 0 {
+				clear(band.Pix)
 				paint(band, s0-bandRows-bandMargin)
 				copy(prev, band.Pix[last:last+4*width])
 			}
@@ -117,77 +103,119 @@ func encodeOpaquePNG(w io.Writer, width, height int, bg color.RGBA, paint paintF
 			} else {
 				d.syncFlush()
 			}
-			out[k] = piece{data: d.out, adler: ad.sum(), n: int64(y1-s0) * int64(rowLen)}
+			out[k] = piece{w: wk, adler: ad.sum(), n: int64(y1-s0) * int64(rowLen)}
 		}(k)
 	}
 	wg.Wait()
-	idat := &chunkWriter{w: bw, typ: "IDAT"}
-	if _, err := idat.Write([]byte{0x78, 0x01}); err != nil { // zlib header: deflate, 32K window, fastest
-		return err
-	}
-	sum := uint32(1)
-	for _, pc := range out {
-		if _, err := idat.Write(pc.data); err != nil {
-			return err
+	defer func() {
+		for _, pc := range out {
+			pngWorkers.Put(pc.w)
 		}
+	}()
+	// zlib header (deflate, 32K window, fastest), the pieces, the checksum
+	stream := [][]byte{{0x78, 0x01}}
+	sum := uint32(1)
+	size := 2 + 4
+	for _, pc := range out {
+		stream = append(stream, pc.w.d.out)
 		sum = adler32Combine(sum, pc.adler, pc.n)
+		size += len(pc.w.d.out)
 	}
 	var tail [4]byte
 	binary.BigEndian.PutUint32(tail[:], sum)
-	if _, err := idat.Write(tail[:]); err != nil {
+	stream = append(stream, tail[:])
+	if b, ok := w.(*bytes.Buffer); ok {
+		b.Grow(8 + 25 + size + 12*(size/maxIDAT+1) + 12)
+	}
+	if _, err := io.WriteString(w, "\x89PNG\r\n\x1a\n"); err != nil {
 		return err
 	}
-	if err := idat.flush(); err != nil {
+	var ihdr [13]byte
+	binary.BigEndian.PutUint32(ihdr[0:], uint32(width))
+	binary.BigEndian.PutUint32(ihdr[4:], uint32(height))
+	ihdr[8] = 8  // bit depth
+	ihdr[9] = 2  // colour type RGB
+	ihdr[10] = 0 // deflate
+	ihdr[11] = 0 // adaptive filtering
+	ihdr[12] = 0 // no interlace
+	if err := writeChunks(w, "IHDR", [][]byte{ihdr[:]}, len(ihdr)); err != nil {
 		return err
 	}
-	if err := writeChunk(bw, "IEND", nil); err != nil {
+	if err := writeChunks(w, "IDAT", stream, maxIDAT); err != nil {
 		return err
 	}
-	return bw.Flush()
+	return writeChunks(w, "IEND", nil, 0)
 }
 
-func writeChunk(w io.Writer, typ string, data []byte) error {
-	var hdr [8]byte
-	binary.BigEndian.PutUint32(hdr[:4], uint32(len(data)))
-	copy(hdr[4:], typ)
-	crc := crc32.NewIEEE()
-	crc.Write(hdr[4:8])
-	crc.Write(data)
-	var sum [4]byte
-	binary.BigEndian.PutUint32(sum[:], crc.Sum32())
-	for _, part := range [][]byte{hdr[:], data, sum[:]} {
-		if _, err := w.Write(part); err != nil {
+// maxIDAT is the largest IDAT chunk written.
+const maxIDAT = 256 << 10
+
+// pngWorker holds what one piece of a picture is drawn and compressed with. The
+// buffers are kept for the next picture: a fresh megabyte of strip costs more in
+// page faults than drawing into it does.
+type pngWorker struct {
+	band *image.RGBA
+	prev []byte
+	d    rleDeflater
+}
+
+var pngWorkers = sync.Pool{New: func() any { return &pngWorker{} }}
+
+// getPNGWorker returns a worker for pictures width pixels wide, with an empty
+// deflater; the strip and prev hold whatever they held. Put it back into pngWorkers
+// when done with its output.
+func getPNGWorker(width int) *pngWorker {
+	w := pngWorkers.Get().(*pngWorker)
+	r := image.Rect(0, 0, width, bandMargin+bandRows)
+	if n := 4 * r.Dx() * r.Dy(); w.band == nil || cap(w.band.Pix) < n {
+		w.band = image.NewRGBA(r)
+	} else {
+		w.band = &image.RGBA{Pix: w.band.Pix[:n], Stride: 4 * r.Dx(), Rect: r}
+	}
+	if cap(w.prev) < 4*width {
+		w.prev = make([]byte, 4*width)
+	}
+	w.prev = w.prev[:4*width]
+	w.d.reset()
+	return w
+}
+
+// writeChunks writes the concatenated parts as chunks of type typ of up to limit
+// bytes each; no parts make one empty chunk.
+func writeChunks(w io.Writer, typ string, parts [][]byte, limit int) error {
+	total := 0
+	for _, p := range parts {
+		total += len(p)
+	}
+	for first := true; first || total > 0; first = false {
+		n := min(total, limit)
+		var hdr [8]byte
+		binary.BigEndian.PutUint32(hdr[:4], uint32(n))
+		copy(hdr[4:], typ)
+		crc := crc32.Update(0, crc32.IEEETable, hdr[4:])
+		if _, err := w.Write(hdr[:]); err != nil {
 			return err
 		}
+		for rem := n; rem > 0; {
+			p := parts[0]
+			k := min(len(p), rem)
+			if _, err := w.Write(p[:k]); err != nil {
+				return err
+			}
+			crc = crc32.Update(crc, crc32.IEEETable, p[:k])
+			if parts[0] = p[k:]; len(parts[0]) == 0 {
+				parts = parts[1:]
+			}
+			rem -= k
+		}
+		var sum [4]byte
+		binary.BigEndian.PutUint32(sum[:], crc)
+		if _, err := w.Write(sum[:]); err != nil {
+			return err
+		}
+		total -= n
 	}
 	return nil
-}
-
-// chunkWriter cuts the compressed stream into IDAT chunks of up to 256 KB, so the
-// whole stream never sits in one growing buffer.
-type chunkWriter struct {
-	w   io.Writer
-	typ string
-	buf bytes.Buffer
-}
-
-func (c *chunkWriter) Write(p []byte) (int, error) {
-	c.buf.Write(p)
-	if c.buf.Len() >= 256<<10 {
-		if err := c.flush(); err != nil {
-			return 0, err
-		}
-	}
-	return len(p), nil
-}
-
-func (c *chunkWriter) flush() error {
-	if c.buf.Len() == 0 {
-		return nil
-	}
-	err := writeChunk(c.w, c.typ, c.buf.Bytes())
-	c.buf.Reset()
-	return err
 }
 
 // opaqueRow writes a premultiplied RGBA row laid over bg as RGB into dst.

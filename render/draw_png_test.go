@@ -88,6 +88,8 @@ func TestEncodeOpaquePNG(t *testing.T) {
 		{"odd width, one piece", 7, 30, color.RGBA{10, 200, 30, 255}},
 		{"several pieces", 301, 517, color.RGBA{255, 255, 255, 255}},
 		{"wide", 3001, 129, color.RGBA{0, 0, 0, 255}},
+		// the strips and deflaters of the wide picture, reused
+		{"narrow after wide", 50, 700, color.RGBA{255, 255, 255, 255}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			img := image.NewRGBA(image.Rect(0, 0, tc.w, tc.h))

@@ -81,44 +81,42 @@ func fillRect(img *image.RGBA, x0, y0, x1, y1 float64, c color.RGBA) {
 	}
 	px0, px1 := int(math.Floor(x0)), int(math.Ceil(x1))
 	py0, py1 := int(math.Floor(y0)), int(math.Ceil(y1))
-	// horizontal coverage of each column, shared by every row
-	cov := make([]float64, px1-px0)
-	for i := range cov {
-		x := float64(px0 + i)
-		cov[i] = math.Min(x+1, x1) - math.Max(x, x0)
+	// Horizontal coverage is 1 but in the first and last columns.
+	cov := func(px int) float64 {
+		x := float64(px)
+		return math.Min(x+1, x1) - math.Max(x, x0)
 	}
 	// Columns [i0,i1) are wholly inside; a fully covered row of an opaque colour
-	// copies them from one prepared row and blends only its two edge pixels.
-	i0, i1 := 0, len(cov)
-	for i0 < i1 && cov[i0] < 1 {
+	// fills them by doubling copies and blends only its two edge pixels.
+	i0, i1 := px0, px1
+	for i0 < i1 && cov(i0) < 1 {
 		i0++
 	}
-	for i1 > i0 && cov[i1-1] < 1 {
+	for i1 > i0 && cov(i1-1) < 1 {
 		i1--
 	}
-	var solid []byte
 	for py := py0; py < py1; py++ {
 		y := float64(py)
 		cy := math.Min(y+1, y1) - math.Max(y, y0)
-		row := img.Pix[py*img.Stride+px0*4 : py*img.Stride+px1*4]
+		row := img.Pix[py*img.Stride : (py+1)*img.Stride]
 		if cy < 1 || c.A != 255 {
-			for i, cx := range cov {
-				blendPixel(row[i*4:i*4+4:i*4+4], c, cx*cy)
+			for px := px0; px < px1; px++ {
+				blendPixel(row[px*4:px*4+4:px*4+4], c, cov(px)*cy)
 			}
 			continue
 		}
-		if solid == nil {
-			solid = make([]byte, (i1-i0)*4)
-			for j := 0; j < len(solid); j += 4 {
-				solid[j], solid[j+1], solid[j+2], solid[j+3] = c.R, c.G, c.B, c.A
+		if i1 > i0 {
+			solid := row[i0*4 : i1*4]
+			solid[0], solid[1], solid[2], solid[3] = c.R, c.G, c.B, c.A
+			for n := 4; n < len(solid); n *= 2 {
+				copy(solid[n:], solid[:n])
 			}
 		}
-		copy(row[i0*4:i1*4], solid)
-		for i := 0; i < i0; i++ {
-			blendPixel(row[i*4:i*4+4:i*4+4], c, cov[i])
+		for px := px0; px < i0; px++ {
+			blendPixel(row[px*4:px*4+4:px*4+4], c, cov(px))
 		}
-		for i := i1; i < len(cov); i++ {
-			blendPixel(row[i*4:i*4+4:i*4+4], c, cov[i])
+		for px := i1; px < px1; px++ {
+			blendPixel(row[px*4:px*4+4:px*4+4], c, cov(px))
 		}
 	}
 }
