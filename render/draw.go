@@ -162,10 +162,13 @@ type rasterOp struct {
 	// groups and boxes cover most of the picture, several times over.
 	rect               bool
 	rx0, ry0, rx1, ry1 float64
+	// text is a line of text's coverage, in image pixels
+	text *textMask
 }
 
 // rasterOps turns the scene into fills: strokes become outlines and text becomes
-// glyph outlines and emoji bitmaps, all once, so the bands can share them.
+// coverage masks (outlines when large) and emoji bitmaps, all once, so the bands
+// can share them.
 func (s *scene) rasterOps(H, scale float64) []rasterOp {
 	flip := canvas.Matrix{{1, 0, 0}, {0, -1, H}}
 	var ops []rasterOp
@@ -202,35 +205,101 @@ func (s *scene) rasterOps(H, scale float64) []rasterOp {
 		case anchorEnd:
 			x0 -= w * it.em
 		}
-		textPath := &canvas.Path{}
-		for _, g := range glyphs {
-			gx := x0 + g.x*it.em
-			if g.outline == nil {
-				img := s.fonts.emoji.image(g.emoji)
-				if img == nil {
-					continue
-				}
-				// The bitmap spans ascent and descent: one advance wide, bottom at the descender.
-				size := it.em * g.adv
-				k := size / float64(img.Bounds().Dx())
-				bottom := H - (it.y + 0.2*it.em)
-				top := bottom + float64(img.Bounds().Dy())*k
-				ops = append(ops, rasterOp{img: img, m: canvas.Identity.Translate(gx, bottom).Scale(k, k), ymin: bottom, ymax: top})
-				continue
-			}
-			// a tenth of a pixel, as the rasterizer would flatten it
-			p := g.outline.flatOutline(g.gid, canvas.PixelTolerance/(it.em*scale))
-			if p.Empty() {
-				continue
-			}
-			appendScaled(textPath, p, gx, H-it.y, it.em)
+		if it.em*scale <= maxMaskPPEM {
+			ops = s.textMaskOps(ops, it, glyphs, x0, w, H, scale)
+		} else {
+			ops = s.textPathOps(ops, it, glyphs, x0, w, H, scale)
 		}
-		if it.underline {
-			textPath = textPath.Append(canvas.Rectangle(w*it.em, it.em*0.06).Translate(x0, H-it.y-it.em*0.12))
-		}
-		add(textPath, it.color.rgb)
 	}
 	return ops
+}
+
+// textPathOps appends the ops of a line of text drawn as outlines: emoji bitmaps as
+// they come, then one path of all outline glyphs and the underline.
+func (s *scene) textPathOps(ops []rasterOp, it sceneItem, glyphs []glyph, x0, w, H, scale float64) []rasterOp {
+	textPath := &canvas.Path{}
+	for _, g := range glyphs {
+		gx := x0 + g.x*it.em
+		if g.outline == nil {
+			ops = s.emojiOp(ops, it, g, gx, H)
+			continue
+		}
+		// a tenth of a pixel, as the rasterizer would flatten it
+		p := g.outline.flatOutline(g.gid, canvas.PixelTolerance/(it.em*scale))
+		if p.Empty() {
+			continue
+		}
+		appendScaled(textPath, p, gx, H-it.y, it.em)
+	}
+	add := func(p *canvas.Path) {
+		if !p.Empty() {
+			r := p.FastBounds()
+			ops = append(ops, rasterOp{path: p, color: it.color.rgb, ymin: r.Y0, ymax: r.Y1})
+		}
+	}
+	add(textPath)
+	if it.underline {
+		// a fill of its own: in the glyphs' path, a rectangle wound the other way
+		// would cut holes where it crosses descenders
+		add(canvas.Rectangle(w*it.em, it.em*0.06).Translate(x0, H-it.y-it.em*0.12))
+	}
+	return ops
+}
+
+// emojiOp appends the bitmap of an emoji glyph with its pen at gx.
+func (s *scene) emojiOp(ops []rasterOp, it sceneItem, g glyph, gx, H float64) []rasterOp {
+	img := s.fonts.emoji.image(g.emoji)
+	if img == nil {
+		return ops
+	}
+	// The bitmap spans ascent and descent: one advance wide, bottom at the descender.
+	size := it.em * g.adv
+	k := size / float64(img.Bounds().Dx())
+	bottom := H - (it.y + 0.2*it.em)
+	top := bottom + float64(img.Bounds().Dy())*k
+	return append(ops, rasterOp{img: img, m: canvas.Identity.Translate(gx, bottom).Scale(k, k), ymin: bottom, ymax: top})
+}
+
+// textMaskOps appends the ops of a line of text drawn from glyph masks: emoji
+// bitmaps as they come, then one mask of all outline glyphs and the underline.
+func (s *scene) textMaskOps(ops []rasterOp, it sceneItem, glyphs []glyph, x0, w, H, scale float64) []rasterOp {
+	ppem := it.em * scale
+	placed := make([]placedMask, 0, len(glyphs))
+	// the pen's row and sub-pixel offset below it
+	py := it.y * scale
+	iy := math.Floor(py)
+	fy := math.Round((py - iy) * subpixel)
+	if fy == subpixel {
+		iy, fy = iy+1, 0
+	}
+	for _, g := range glyphs {
+		gx := x0 + g.x*it.em
+		if g.outline == nil {
+			ops = s.emojiOp(ops, it, g, gx, H)
+			continue
+		}
+		px := gx * scale
+		ix := math.Floor(px)
+		fx := math.Round((px - ix) * subpixel)
+		if fx == subpixel {
+			ix, fx = ix+1, 0
+		}
+		m := g.outline.glyphMask(g.gid, ppem, uint8(fx), uint8(fy))
+		if m == nil {
+			continue
+		}
+		placed = append(placed, placedMask{m: m, x: int(ix) + m.x0, y: int(iy) + m.y0})
+	}
+	var ul *[4]float64
+	if it.underline {
+		// as the outline would have it: em*0.06 high, its bottom em*0.12 below the baseline
+		ul = &[4]float64{x0 * scale, (it.y + it.em*0.06) * scale, (x0 + w*it.em) * scale, (it.y + it.em*0.12) * scale}
+	}
+	t := addTextMask(placed, ul)
+	if t == nil {
+		return ops
+	}
+	return append(ops, rasterOp{text: t, color: it.color.rgb, ymin: H - float64(t.y+t.h)/scale, ymax: H - float64(t.y)/scale})
 }
 
 // paintBand draws the ops onto dst, the strip of the ph-pixel-high picture whose
@@ -250,6 +319,10 @@ func paintBand(dst *image.RGBA, y0, ph int, ops []rasterOp, scale float64) {
 		}
 		if op.rect {
 			fillRect(dst, op.rx0, op.ry0-float64(y0), op.rx1, op.ry1-float64(y0), op.color)
+			continue
+		}
+		if op.text != nil {
+			drawTextMask(dst, y0, op.text, op.color)
 			continue
 		}
 		if op.img != nil {
