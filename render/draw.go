@@ -189,7 +189,8 @@ func (s *scene) rasterOps(H, scale float64) []rasterOp {
 					ops = append(ops, rasterOp{rect: true, color: it.fill.rgb, ymin: H - y1, ymax: H - y0,
 						rx0: x0 * scale, ry0: y0 * scale, rx1: x1 * scale, ry1: y1 * scale})
 				} else {
-					add(it.path.Copy().Transform(flip), it.fill.rgb)
+					// flattened once here rather than in every strip, as the rasterizer would
+					add(it.path.Copy().Transform(flip).Flatten(canvas.PixelTolerance/scale), it.fill.rgb)
 				}
 			}
 			if it.stroke.ok && it.width > 0 {

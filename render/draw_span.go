@@ -7,6 +7,7 @@ import (
 
 	"github.com/srwiley/scanx"
 	"github.com/tdewolff/canvas"
+	"golang.org/x/image/math/fixed"
 )
 
 // spanPainter fills paths into a strip with scanx's area-coverage scanner, the one
@@ -15,6 +16,7 @@ import (
 // byte, and the scanner and its cells are kept from one strip to the next.
 type spanPainter struct {
 	scanner *scanx.Scanner
+	rows    int
 	pix     []byte
 	stride  int
 	c       color.RGBA
@@ -31,7 +33,7 @@ var spanPainters = sync.Pool{New: func() any {
 // getSpanPainter returns a painter drawing onto dst; put it back with release.
 func getSpanPainter(dst *image.RGBA) *spanPainter {
 	p := spanPainters.Get().(*spanPainter)
-	p.pix, p.stride = dst.Pix, dst.Stride
+	p.pix, p.stride, p.rows = dst.Pix, dst.Stride, dst.Rect.Dy()
 	p.solidOK = false
 	p.scanner.SetBounds(dst.Rect.Dx(), dst.Rect.Dy())
 	return p
@@ -51,13 +53,63 @@ func (p *spanPainter) GetSpanFunc() scanx.SpanFunc { return p.span }
 // fill paints path (canvas coordinates, y up, in units of 1/dpmm pixels) in the
 // premultiplied colour c with the non-zero rule; a point at height y lands on row
 // dy - y*dpmm of the strip.
+//
+// The points are handed to the scanner as canvas's ToScanxScanner hands them, but
+// what lies wholly above or below the strip only moves the pen, and a vertical
+// edge is cut to the strip's rows: the long sides of frames and boxes would
+// otherwise be walked over their whole height for every strip. The scanner
+// accumulates a vertical edge row by row with the same amounts whether it starts
+// above the strip or at a row boundary above it, and segments outside the strip's
+// rows leave none of its cells, so the pixels are the same.
 func (p *spanPainter) fill(path *canvas.Path, c color.RGBA, dy float64, res canvas.Resolution) {
 	if c != p.c {
 		p.c, p.solidOK = c, false
 	}
-	p.scanner.Clear()
-	path.ToScanxScanner(p.scanner, dy, res)
-	p.scanner.Draw()
+	sc := p.scanner
+	sc.Clear()
+	dpmm := res.DPMM()
+	// Row boundaries two rows clear of the strip, past where the scanner's
+	// truncating division would treat coordinates just above row 0 differently.
+	lo, hi := fixed.Int26_6(-2*64), fixed.Int26_6((p.rows+2)*64)
+	pt := func(e canvas.Point) fixed.Point26_6 {
+		return fixed.Point26_6{X: fixed.Int26_6(e.X*dpmm*64 + 0.5), Y: fixed.Int26_6((dy-e.Y*dpmm)*64 + 0.5)}
+	}
+	var pen fixed.Point26_6
+	it := path.Scanner()
+	for it.Scan() {
+		switch it.Cmd() {
+		case canvas.MoveToCmd:
+			pen = pt(it.End())
+			sc.Start(pen)
+			continue
+		case canvas.LineToCmd, canvas.CloseCmd:
+		default:
+			// a curve: the scanner is fed as canvas feeds it, flattening on the way
+			sc.Clear()
+			path.ToScanxScanner(sc, dy, res)
+			sc.Draw()
+			return
+		}
+		b := pt(it.End())
+		a := pen
+		pen = b
+		switch {
+		case a.Y < lo && b.Y < lo, a.Y > hi && b.Y > hi:
+			sc.Start(b)
+		case a.X == b.X && (a.Y < lo || a.Y > hi || b.Y < lo || b.Y > hi):
+			ya, yb := min(max(a.Y, lo), hi), min(max(b.Y, lo), hi)
+			if ya != a.Y {
+				sc.Start(fixed.Point26_6{X: a.X, Y: ya})
+			}
+			sc.Line(fixed.Point26_6{X: b.X, Y: yb})
+			if yb != b.Y {
+				sc.Start(b)
+			}
+		default:
+			sc.Line(b)
+		}
+	}
+	sc.Draw()
 }
 
 // span lays colour c at coverage ma (0..0xffff) over pixels [xi0,xi1) of row yi,

@@ -28,6 +28,26 @@ func TestSpanPainterMatchesRasterizer(t *testing.T) {
 	}
 	ring := canvas.Circle(15).Append(canvas.Circle(8).Reverse()).Translate(25, 20)
 	fills = append(fills, fill{ring, color.RGBA{200, 0, 0, 255}})
+	// Lines only, as rasterOps hands them over: edges cut to the strips. Vertical
+	// sides running from above the picture to below it, at fractional x, and the
+	// stroke of a rounded box, wound both ways.
+	tall := &canvas.Path{}
+	tall.MoveTo(10.3, -40)
+	tall.LineTo(12.71, -40)
+	tall.LineTo(12.71, 100.2)
+	tall.LineTo(10.3, 100.2)
+	tall.Close()
+	tall.MoveTo(70.05, 61.9)
+	tall.LineTo(70.05, 0.26)
+	tall.LineTo(76.6, 30)
+	tall.Close()
+	fills = append(fills,
+		fill{tall, color.RGBA{20, 40, 60, 255}},
+		fill{tall.Reverse().Translate(3.3, 0), color.RGBA{90, 0, 40, 160}},
+		fill{strokeOutline(canvas.RoundedRectangle(50, 45, 2).Translate(8.2, 7.7), 1.5, nil, 0.05), color.RGBA{51, 50, 46, 255}},
+		fill{strokeOutline(canvas.Rectangle(30, 52).Translate(40.4, 4.6), 0.8, []float64{3, 2}, 0.05), color.RGBA{51, 50, 46, 255}},
+		fill{canvas.Circle(9).Translate(60, 12).Flatten(0.05), color.RGBA{0, 0, 200, 255}},
+	)
 	for i := 0; i < 30; i++ {
 		p := &canvas.Path{}
 		p.MoveTo(rng.Float64()*80-2, rng.Float64()*62-2)
