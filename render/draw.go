@@ -141,7 +141,9 @@ func (s *scene) png() ([]byte, error) {
 	// The drawing goes onto transparent pixels and the encoder lays it over bg: the
 	// same picture as painting bg first, without a pass over every pixel.
 	H := float64(ph) / scale
-	ops := s.rasterOps(H, scale)
+	scratch := rasterScratches.Get().(*rasterScratch)
+	defer scratch.release()
+	ops := s.rasterOps(H, scale, scratch)
 	var buf bytes.Buffer
 	paint := func(dst *image.RGBA, y0 int) { paintBand(dst, y0, ph, ops, scale) }
 	if err := encodeOpaquePNG(&buf, pw, ph, bg, paint); err != nil {
@@ -169,7 +171,14 @@ type rasterOp struct {
 // rasterOps turns the scene into fills: strokes become outlines and text becomes
 // coverage masks (outlines when large) and emoji bitmaps, all once, so the bands
 // can share them.
-func (s *scene) rasterOps(H, scale float64) []rasterOp {
+// Outlines and masks are carved from scratch, which may be nil; they are used up
+// when scratch is released.
+func (s *scene) rasterOps(H, scale float64, scratch *rasterScratch) []rasterOp {
+	var floats *arena[float64]
+	var cov *arena[uint16]
+	if scratch != nil {
+		floats, cov = &scratch.floats, &scratch.cov
+	}
 	flip := canvas.Matrix{{1, 0, 0}, {0, -1, H}}
 	var ops []rasterOp
 	add := func(p *canvas.Path, c color.RGBA) {
@@ -194,7 +203,7 @@ func (s *scene) rasterOps(H, scale float64) []rasterOp {
 				}
 			}
 			if it.stroke.ok && it.width > 0 {
-				add(strokeOutline(it.path, it.width, it.dash, 0.1/scale).Transform(flip), it.stroke.rgb)
+				add(strokeOutline(it.path, it.width, it.dash, 0.1/scale, floats).Transform(flip), it.stroke.rgb)
 			}
 			continue
 		}
@@ -207,7 +216,7 @@ func (s *scene) rasterOps(H, scale float64) []rasterOp {
 			x0 -= w * it.em
 		}
 		if it.em*scale <= maxMaskPPEM {
-			ops = s.textMaskOps(ops, it, glyphs, x0, w, H, scale)
+			ops = s.textMaskOps(ops, it, glyphs, x0, w, H, scale, cov)
 		} else {
 			ops = s.textPathOps(ops, it, glyphs, x0, w, H, scale)
 		}
@@ -263,7 +272,7 @@ func (s *scene) emojiOp(ops []rasterOp, it sceneItem, g glyph, gx, H float64) []
 
 // textMaskOps appends the ops of a line of text drawn from glyph masks: emoji
 // bitmaps as they come, then one mask of all outline glyphs and the underline.
-func (s *scene) textMaskOps(ops []rasterOp, it sceneItem, glyphs []glyph, x0, w, H, scale float64) []rasterOp {
+func (s *scene) textMaskOps(ops []rasterOp, it sceneItem, glyphs []glyph, x0, w, H, scale float64, cov *arena[uint16]) []rasterOp {
 	ppem := it.em * scale
 	placed := make([]placedMask, 0, len(glyphs))
 	// the pen's row and sub-pixel offset below it
@@ -296,7 +305,7 @@ func (s *scene) textMaskOps(ops []rasterOp, it sceneItem, glyphs []glyph, x0, w,
 		// as the outline would have it: em*0.06 high, its bottom em*0.12 below the baseline
 		ul = &[4]float64{x0 * scale, (it.y + it.em*0.06) * scale, (x0 + w*it.em) * scale, (it.y + it.em*0.12) * scale}
 	}
-	t := addTextMask(placed, ul)
+	t := addTextMask(placed, ul, cov)
 	if t == nil {
 		return ops
 	}
@@ -493,14 +502,16 @@ var discCorners = func() (c [10]canvas.Point) {
 // caps: a quadrilateral per flattened segment and a disc per vertex, all wound the
 // same way so the rasterizer's non-zero rule unites them. This avoids the general
 // stroker's overlap removal, which dominated the drawing time of large maps.
-func strokeOutline(p *canvas.Path, width float64, dash []float64, tol float64) *canvas.Path {
+//
+// The outline's data is carved from floats (which may be nil).
+func strokeOutline(p *canvas.Path, width float64, dash []float64, tol float64, floats *arena[float64]) *canvas.Path {
 	if len(dash) > 0 {
 		p = p.Dash(0, dash...)
 	}
 	flat := p.Flatten(tol)
 	h := width / 2
 	// Every command of flat becomes at most a quadrilateral and a decagon, 64 floats.
-	out := canvas.NewPathFromData(make([]float64, 0, 16*len(flat.Data())))
+	out := canvas.NewPathFromData(floats.alloc(16 * len(flat.Data()))[:0])
 	quad := func(a, b canvas.Point) {
 		dx, dy := b.X-a.X, b.Y-a.Y
 		l := math.Hypot(dx, dy)

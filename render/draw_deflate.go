@@ -1,9 +1,10 @@
 package render
 
 import (
+	"cmp"
 	"encoding/binary"
 	"math/bits"
-	"sort"
+	"slices"
 )
 
 // rleDeflater writes a raw deflate stream for PNG rows filtered with Up: in a
@@ -406,7 +407,7 @@ func huffmanLengths(freq []int, maxBits uint8) []uint8 {
 			left, right int // children, -1 for a leaf
 			sym         int
 		}
-		var nodes []node
+		nodes := make([]node, 0, 2*len(f))
 		for s, w := range f {
 			if w > 0 {
 				nodes = append(nodes, node{w: w, left: -1, right: -1, sym: s})
@@ -420,7 +421,7 @@ func huffmanLengths(freq []int, maxBits uint8) []uint8 {
 			lens[nodes[0].sym] = 1
 			return lens
 		}
-		sort.SliceStable(nodes, func(a, b int) bool { return nodes[a].w < nodes[b].w })
+		slices.SortStableFunc(nodes, func(a, b node) int { return cmp.Compare(a.w, b.w) })
 		leaves := len(nodes)
 		// Two queues: leaves in weight order, then internal nodes in creation order.
 		li, ii := 0, leaves

@@ -144,8 +144,9 @@ type placedMask struct {
 }
 
 // addTextMask adds up the glyph masks, and the rectangle ul (x0, y0, x1, y1 in
-// picture pixels) when there is one, into one text mask; nil when nothing is covered.
-func addTextMask(glyphs []placedMask, ul *[4]float64) *textMask {
+// picture pixels) when there is one, into one text mask carved from cov (which
+// may be nil); nil when nothing is covered.
+func addTextMask(glyphs []placedMask, ul *[4]float64, cov *arena[uint16]) *textMask {
 	var r, ur image.Rectangle
 	for _, g := range glyphs {
 		r = r.Union(image.Rect(g.x, g.y, g.x+g.m.w, g.y+g.m.h))
@@ -158,7 +159,7 @@ func addTextMask(glyphs []placedMask, ul *[4]float64) *textMask {
 		return nil
 	}
 	t := &textMask{x: r.Min.X, y: r.Min.Y, w: r.Dx(), h: r.Dy()}
-	t.cov = make([]uint16, t.w*t.h)
+	t.cov = cov.alloc(t.w * t.h)
 	for _, g := range glyphs {
 		for row := 0; row < g.m.h; row++ {
 			src := g.m.cov[row*g.m.w : (row+1)*g.m.w]

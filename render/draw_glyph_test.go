@@ -36,7 +36,7 @@ func TestTextMasksMatchOutlines(t *testing.T) {
 		case anchorEnd:
 			x0 -= w * it.em
 		}
-		maskOps = sc.textMaskOps(maskOps, it, glyphs, x0, w, H, scale)
+		maskOps = sc.textMaskOps(maskOps, it, glyphs, x0, w, H, scale, nil)
 		pathOps = sc.textPathOps(pathOps, it, glyphs, x0, w, H, scale)
 	}
 	if len(maskOps) != len(sc.items) || maskOps[0].text == nil || maskOps[3].text == nil {

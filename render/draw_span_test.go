@@ -44,8 +44,8 @@ func TestSpanPainterMatchesRasterizer(t *testing.T) {
 	fills = append(fills,
 		fill{tall, color.RGBA{20, 40, 60, 255}},
 		fill{tall.Reverse().Translate(3.3, 0), color.RGBA{90, 0, 40, 160}},
-		fill{strokeOutline(canvas.RoundedRectangle(50, 45, 2).Translate(8.2, 7.7), 1.5, nil, 0.05), color.RGBA{51, 50, 46, 255}},
-		fill{strokeOutline(canvas.Rectangle(30, 52).Translate(40.4, 4.6), 0.8, []float64{3, 2}, 0.05), color.RGBA{51, 50, 46, 255}},
+		fill{strokeOutline(canvas.RoundedRectangle(50, 45, 2).Translate(8.2, 7.7), 1.5, nil, 0.05, nil), color.RGBA{51, 50, 46, 255}},
+		fill{strokeOutline(canvas.Rectangle(30, 52).Translate(40.4, 4.6), 0.8, []float64{3, 2}, 0.05, nil), color.RGBA{51, 50, 46, 255}},
 		fill{canvas.Circle(9).Translate(60, 12).Flatten(0.05), color.RGBA{0, 0, 200, 255}},
 	)
 	for i := 0; i < 30; i++ {
