@@ -144,9 +144,14 @@ func (d *rleDeflater) literal(b byte) {
 	}
 }
 
-// match writes the last n bytes of the input as a copy from dist back, in as many
-// tokens as it takes; what is shorter than minMatch becomes literals.
+// match writes the last n bytes of the input as a copy from dist back.
 func (d *rleDeflater) match(n, dist int) {
+	d.copyOf(len(d.hist)-n, n, dist)
+}
+
+// copyOf writes the n bytes from hist[i] on as a copy from dist back, in as many
+// tokens as it takes; what is shorter than minMatch becomes literals.
+func (d *rleDeflater) copyOf(i, n, dist int) {
 	for n >= minMatch {
 		l := min(n, maxMatch)
 		if n-l > 0 && n-l < minMatch {
@@ -154,11 +159,12 @@ func (d *rleDeflater) match(n, dist int) {
 		}
 		d.tokens = append(d.tokens, matchFlag|uint32(l)<<16|uint32(dist-1))
 		n -= l
+		i += l
 		if len(d.tokens) >= blockTokens {
 			d.flushBlock(false)
 		}
 	}
-	for k := len(d.hist) - n; k < len(d.hist); k++ {
+	for k := i; k < i+n; k++ {
 		d.literal(d.hist[k])
 	}
 }
@@ -168,9 +174,47 @@ func (d *rleDeflater) flushRow() {
 	d.zeroRun = 0
 	i := d.pos
 	d.pos = len(d.hist)
+	d.tokenize(i, d.pos)
+}
+
+// spanRow tokenizes the row added since the last call, whose bytes are zero
+// outside the spans (offsets into the row, in order, apart): the zeros between
+// them are written as runs without being read, which is most of a row with a
+// few lines of text or a box's edge in it.
+func (d *rleDeflater) spanRow(spans [][2]int) {
+	d.zeroRun = 0
+	start := d.pos
+	d.pos = len(d.hist)
+	i := start
+	for _, s := range spans {
+		if s0 := start + s[0]; i < s0 {
+			i = d.zeros(i, s0)
+		}
+		if s1 := start + s[1]; i < s1 {
+			i = d.tokenize(i, s1)
+		}
+	}
+	if i < d.pos {
+		d.zeros(i, d.pos)
+	}
+}
+
+// zeros writes hist[i:j], known to be zeros, and returns j.
+func (d *rleDeflater) zeros(i, j int) int {
+	if i == 0 || d.hist[i-1] != 0 {
+		d.literal(0)
+		i++
+	}
+	d.copyOf(i, j-i, 1)
+	return j
+}
+
+// tokenize writes the input from hist[i] on until at least end, finding copies
+// anywhere before, and returns where it stopped (a copy may run past end).
+func (d *rleDeflater) tokenize(i, end int) int {
 	h := d.hist
 	n := len(h)
-	for i < n {
+	for i < end {
 		best, dist := 0, 0
 		if i >= 1 {
 			best, dist = runLen(h, i, 1), 1
@@ -210,6 +254,7 @@ func (d *rleDeflater) flushRow() {
 			d.flushBlock(false)
 		}
 	}
+	return i
 }
 
 // runLenFrom is how many bytes from p[i] on equal those from p[j] on (j < i), up

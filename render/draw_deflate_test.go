@@ -220,3 +220,53 @@ func TestRLEDeflaterZeroRows(t *testing.T) {
 		t.Errorf("1000 zero rows compressed to %d bytes", len(d.out))
 	}
 }
+
+// TestRLEDeflaterSpanRows writes rows whose bytes are zero outside given spans
+// through spanRow, between zero rows and ordinary ones, and inflates them back.
+func TestRLEDeflaterSpanRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for trial := 0; trial < 100; trial++ {
+		d := &rleDeflater{}
+		var want []byte
+		for r := 0; r < 30; r++ {
+			n := 1 + rng.IntN(9000)
+			row := d.row(n)
+			clear(row)
+			row[0] = 2
+			switch rng.IntN(4) {
+			case 0:
+				d.zeroRow(2)
+			case 1:
+				for i := range row {
+					if rng.IntN(5) == 0 {
+						row[i] = byte(rng.IntN(4))
+					}
+				}
+				d.flushRow()
+			default:
+				spans := [][2]int{{0, 1}}
+				for at := 1; at < n; {
+					s0 := at + rng.IntN(300)
+					if s0 >= n {
+						break
+					}
+					s1 := min(n, s0+1+rng.IntN(40))
+					for i := s0; i < s1; i++ {
+						if rng.IntN(3) > 0 {
+							row[i] = byte(rng.IntN(4))
+						}
+					}
+					spans = append(spans, [2]int{s0, s1})
+					at = s1 + 1
+				}
+				d.spanRow(spans)
+			}
+			want = append(want, row...)
+		}
+		d.close()
+		got, err := io.ReadAll(flate.NewReader(bytes.NewReader(d.out)))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("trial %d: %v, inflated %d bytes, want %d equal", trial, err, len(got), len(want))
+		}
+	}
+}

@@ -88,13 +88,32 @@ func encodeOpaquePNG(w io.Writer, width, height int, bg color.RGBA, paint paintF
 						continue
 					}
 					cur[0] = 2 // Up
-					if upRow(cur[1:], row, above, bg) {
+					same, spans := upRow(cur[1:], row, above, bg, wk.spans[:0])
+					wk.spans = spans
+					if same {
 						ad.zeroRow(cur[0], len(cur))
 						d.zeroRow(cur[0])
 						continue
 					}
-					ad.update(cur)
-					d.flushRow()
+					// the filter byte, then the spans that differ, in row offsets
+					rowSpans := append(wk.rowSpans[:0], [2]int{0, 1})
+					for _, sp := range spans {
+						sp[0], sp[1] = sp[0]+1, sp[1]+1
+						if last := &rowSpans[len(rowSpans)-1]; sp[0] <= last[1] {
+							last[1] = max(last[1], sp[1])
+							continue
+						}
+						rowSpans = append(rowSpans, sp)
+					}
+					wk.rowSpans = rowSpans
+					at := 0
+					for _, sp := range rowSpans {
+						ad.zeros(sp[0] - at)
+						ad.update(cur[sp[0]:sp[1]])
+						at = sp[1]
+					}
+					ad.zeros(len(cur) - at)
+					d.spanRow(rowSpans)
 				}
 				copy(prev, band.Pix[last:last+4*width])
 			}
@@ -157,6 +176,8 @@ type pngWorker struct {
 	band *image.RGBA
 	prev []byte
 	d    rleDeflater
+	// spans of a filtered row that differ from zero, in dst and in row offsets
+	spans, rowSpans [][2]int
 }
 
 var pngWorkers = sync.Pool{New: func() any { return &pngWorker{} }}
@@ -228,25 +249,48 @@ func opaqueRow(row []byte, bg color.RGBA, dst []byte) {
 // upRow writes the Up filter of row cur below row prev (both premultiplied RGBA,
 // laid over bg) as RGB into dst, and reports whether the rows are the same, when
 // dst is all zeros. Only pixels that differ from the one above are converted: in
-// a diagram most of them do not, and their difference is zero.
-func upRow(dst, cur, prev []byte, bg color.RGBA) bool {
+// a diagram most of them do not, and their difference is zero. The byte ranges of
+// dst that may be non-zero are appended to spans, in order and apart.
+func upRow(dst, cur, prev []byte, bg color.RGBA, spans [][2]int) (bool, [][2]int) {
 	clear(dst)
 	if bytes.Equal(cur, prev) {
-		return true
+		return true, spans
+	}
+	mark := func(b0, b1 int) {
+		// ranges closer than a few pixels are one: the gap is not worth a run
+		if k := len(spans) - 1; k >= 0 && b0-spans[k][1] < 16 {
+			spans[k][1] = b1
+			return
+		}
+		spans = append(spans, [2]int{b0, b1})
 	}
 	n := len(cur) / 4
 	x := 0
-	for ; x+2 <= n; x += 2 {
-		if binary.LittleEndian.Uint64(cur[x*4:]) == binary.LittleEndian.Uint64(prev[x*4:]) {
+	for ; x+8 <= n; x += 8 {
+		// eight pixels at a time while they equal the ones above
+		i := x * 4
+		if (binary.LittleEndian.Uint64(cur[i:])^binary.LittleEndian.Uint64(prev[i:]))|
+			(binary.LittleEndian.Uint64(cur[i+8:])^binary.LittleEndian.Uint64(prev[i+8:]))|
+			(binary.LittleEndian.Uint64(cur[i+16:])^binary.LittleEndian.Uint64(prev[i+16:]))|
+			(binary.LittleEndian.Uint64(cur[i+24:])^binary.LittleEndian.Uint64(prev[i+24:])) == 0 {
 			continue
 		}
-		upPixel(dst[x*3:x*3+3], cur[x*4:x*4+4], prev[x*4:x*4+4], bg)
-		upPixel(dst[x*3+3:x*3+6], cur[x*4+4:x*4+8], prev[x*4+4:x*4+8], bg)
+		for k := x; k < x+8; k += 2 {
+			if binary.LittleEndian.Uint64(cur[k*4:]) == binary.LittleEndian.Uint64(prev[k*4:]) {
+				continue
+			}
+			upPixel(dst[k*3:k*3+3], cur[k*4:k*4+4], prev[k*4:k*4+4], bg)
+			upPixel(dst[k*3+3:k*3+6], cur[k*4+4:k*4+8], prev[k*4+4:k*4+8], bg)
+			mark(k*3, k*3+6)
+		}
 	}
-	if x < n {
-		upPixel(dst[x*3:x*3+3], cur[x*4:x*4+4], prev[x*4:x*4+4], bg)
+	for ; x < n; x++ {
+		if [4]byte(cur[x*4:x*4+4]) != [4]byte(prev[x*4:x*4+4]) {
+			upPixel(dst[x*3:x*3+3], cur[x*4:x*4+4], prev[x*4:x*4+4], bg)
+			mark(x*3, x*3+3)
+		}
 	}
-	return false
+	return false, spans
 }
 
 func upPixel(dst, c, p []byte, bg color.RGBA) {
@@ -308,6 +352,17 @@ func (a *adler) update(p []byte) {
 		s2 %= base
 	}
 	a.s1, a.s2 = s1, s2
+}
+
+// zeros adds n zeros: the first sum stays, the second gains it n times.
+func (a *adler) zeros(n int) {
+	const base = 65521
+	if !a.init {
+		a.s1, a.init = 1, true
+	}
+	if n > 0 {
+		a.s2 = (a.s2 + a.s1%base*uint64(n)) % base
+	}
 }
 
 // zeroRow adds the byte first followed by n-1 zeros.

@@ -69,6 +69,10 @@ func TestAdlerZeroRow(t *testing.T) {
 			a.zeroRow(row[0], n)
 		}
 		all = append(all, row...)
+		if i%2 == 1 {
+			a.zeros(n + 11)
+			all = append(all, make([]byte, n+11)...)
+		}
 		if got, want := a.sum(), adler32.Checksum(all); got != want {
 			t.Fatalf("after a zero row of %d: adler %08x, want %08x", n, got, want)
 		}
@@ -166,4 +170,53 @@ func idatStream(t *testing.T, b []byte) []byte {
 		p = p[12+n:]
 	}
 	return out
+}
+
+// TestUpRowSpans filters rows of translucent pixels that differ from the row above
+// here and there, one pixel or a few, anywhere in a block of eight, and checks every
+// byte against the filter written out, and that the bytes outside the reported
+// spans are zero.
+func TestUpRowSpans(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	bg := color.RGBA{0, 0, 0, 255}
+	for trial := 0; trial < 300; trial++ {
+		w := 1 + rng.IntN(200)
+		prev := make([]byte, 4*w)
+		for i := range prev {
+			prev[i] = byte(rng.IntN(256))
+		}
+		cur := append([]byte{}, prev...)
+		for k := rng.IntN(4); k > 0; k-- {
+			x, c := rng.IntN(w), rng.IntN(4)
+			cur[4*x+c] ^= byte(1 + rng.IntN(255))
+		}
+		dst := make([]byte, 3*w)
+		same, spans := upRow(dst, cur, prev, bg, nil)
+		if same != bytes.Equal(cur, prev) {
+			t.Fatalf("trial %d: same = %v", trial, same)
+		}
+		in := make([]bool, len(dst))
+		last := -1
+		for _, s := range spans {
+			if s[0] <= last || s[1] <= s[0] || s[1] > len(dst) {
+				t.Fatalf("trial %d: spans %v", trial, spans)
+			}
+			last = s[1]
+			for i := s[0]; i < s[1]; i++ {
+				in[i] = true
+			}
+		}
+		for x := 0; x < w; x++ {
+			r1, g1, b1 := overBg(cur[4*x:], bg)
+			r0, g0, b0 := overBg(prev[4*x:], bg)
+			for c, want := range []byte{r1 - r0, g1 - g0, b1 - b0} {
+				if got := dst[3*x+c]; got != want {
+					t.Fatalf("trial %d: pixel %d channel %d filtered to %d, want %d", trial, x, c, got, want)
+				}
+				if want != 0 && !in[3*x+c] {
+					t.Fatalf("trial %d: pixel %d differs outside the spans %v", trial, x, spans)
+				}
+			}
+		}
+	}
 }
