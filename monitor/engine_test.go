@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -613,22 +614,52 @@ func TestEngineProbePanicIsAnError(t *testing.T) {
 
 func TestJitter(t *testing.T) {
 	for _, tt := range []struct {
-		interval, max time.Duration
-	}{{time.Second, time.Second}, {time.Minute, 30 * time.Second}, {time.Hour, 30 * time.Second}} {
+		interval, max, step time.Duration
+	}{
+		{time.Second, time.Second, 100 * time.Millisecond},
+		{5 * time.Second, 5 * time.Second, 500 * time.Millisecond},
+		{time.Minute, 30 * time.Second, time.Second},
+		{time.Hour, 30 * time.Second, time.Second},
+	} {
 		seen := map[time.Duration]bool{}
-		for _, n := range []string{"a", "b", "c", "api", "db", "web"} {
+		for i := range 300 {
+			n := fmt.Sprintf("check-%d", i)
 			j := jitter(n, tt.interval)
-			if j < 0 || j >= tt.max {
-				t.Fatalf("jitter(%s, %s) = %s", n, tt.interval, j)
+			if j < 0 || j >= tt.max || j%tt.step != 0 {
+				t.Fatalf("jitter(%s, %s) = %s, want a multiple of %s in [0, %s)", n, tt.interval, j, tt.step, tt.max)
 			}
 			if j != jitter(n, tt.interval) {
 				t.Fatal("jitter is not stable")
 			}
 			seen[j] = true
 		}
-		if len(seen) < 5 {
-			t.Fatalf("jitter does not spread: %v", seen)
+		// 300 names fill (nearly) every slot of the grid.
+		if slots := int(tt.max / tt.step); len(seen) < slots*9/10 {
+			t.Fatalf("interval %s: %d of %d slots used", tt.interval, len(seen), slots)
 		}
+	}
+}
+
+func TestFirstRunOnGrid(t *testing.T) {
+	now := time.Date(2026, 3, 3, 6, 37, 24, 123456789, time.UTC)
+	for _, name := range []string{"a", "api", "db", "web"} {
+		for _, iv := range []time.Duration{time.Second, 15 * time.Minute} {
+			got := firstRun(now, name, iv)
+			step := gridStep(min(iv, maxJitter))
+			if got.Sub(now) < 20*time.Millisecond || got.Sub(now) > 2*step+min(iv, maxJitter) || got.Truncate(step) != got {
+				t.Fatalf("firstRun(%s, %s) = %s: not on the %s grid after now", name, iv, got.Format(time.RFC3339Nano), step)
+			}
+		}
+	}
+	// A grid point about to pass is skipped, so gocron never sees a start in the past.
+	if got := firstRun(now.Truncate(time.Second).Add(time.Second-time.Millisecond), "a", time.Minute); got.Sub(now) < time.Second {
+		t.Fatalf("first run %s too close", got.Sub(now))
+	}
+	// Two checks with the same offset scheduled at different moments share grid points.
+	a := firstRun(now, "api", time.Minute)
+	b := firstRun(now.Add(7*time.Second+300*time.Millisecond), "api", time.Minute)
+	if d := b.Sub(a); d%time.Second != 0 {
+		t.Fatalf("runs %s apart: off the grid", d)
 	}
 }
 
