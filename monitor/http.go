@@ -46,9 +46,12 @@ func newHTTPProber() *httpProber {
 	for i, verify := range []bool{true, false} {
 		tr := &http.Transport{
 			// The target is checked as it is reached from here, without proxies.
-			Proxy:                  nil,
-			DialContext:            (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext,
-			ForceAttemptHTTP2:      true,
+			Proxy:             nil,
+			DialContext:       (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext,
+			ForceAttemptHTTP2: true,
+			// Bodies are checked as the server sends them to a plain client (like curl
+			// without --compressed); it also spares a header map per request.
+			DisableCompression:     true,
 			MaxIdleConns:           512,
 			MaxIdleConnsPerHost:    64,
 			IdleConnTimeout:        90 * time.Second,
@@ -71,6 +74,9 @@ func boolOr(b *bool, def bool) bool {
 	}
 	return *b
 }
+
+// defaultHeader is sent by every http check; never modified after init.
+var defaultHeader = http.Header{"User-Agent": {"statusmap"}}
 
 // probeHTTP is the http (alias api) check.
 func (h *httpProber) probe(ctx context.Context, c *config.Check, log *RunLog) Outcome {
@@ -250,7 +256,6 @@ func prepareHTTP(c *config.Check) *httpPrep {
 		method: strings.ToUpper(c.Method),
 		follow: boolOr(c.FollowRedirects, true),
 		verify: boolOr(c.TLSVerify, true),
-		header: make(http.Header, len(c.Headers)+1),
 	}
 	if p.method == "" {
 		p.method = http.MethodGet
@@ -272,7 +277,11 @@ func prepareHTTP(c *config.Check) *httpPrep {
 	p.url, p.host = u, u.Host
 	p.logReq = p.method + " " + redactURL(u)
 	p.status = statusList(c.Expect.Status)
-	p.header.Set("User-Agent", "statusmap")
+	// Most checks send no headers of their own: they share one read-only set.
+	p.header = defaultHeader
+	if len(c.Headers) > 0 {
+		p.header = defaultHeader.Clone()
+	}
 	for k, v := range c.Headers {
 		if strings.EqualFold(k, "Host") {
 			p.host = v
