@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"sync"
 
 	"github.com/srwiley/scanx"
 	"github.com/tdewolff/canvas"
@@ -20,18 +21,25 @@ import (
 // down: a glyph lands at most 1/(2*subpixel) pixel from where it belongs.
 const subpixel = 64
 
-// maxMaskBytes bounds the memory of a font's mask cache, as maxFlatGlyphs does its
-// outlines: a long-running service draws maps of many sizes. A glyph of 12 pt text
-// at 2 pixels per unit takes about 600 bytes.
-const maxMaskBytes = 16 << 20
+// maxMaskBytes bounds the memory of the mask cache, all fonts of the fallback
+// chain together, as maxFlatGlyphs does their outlines: a long-running service
+// draws maps of many sizes, and every size and sub-pixel position makes new masks.
+// A glyph of 12 pt text at 2 pixels per unit takes about 600 bytes; a map of 500
+// checks draws about a megabyte of them.
+const maxMaskBytes = 8 << 20
+
+// maskOverhead is about what a cached mask takes besides its coverage: the
+// glyphMask, its map entry and the rounding of its allocation.
+const maskOverhead = 128
 
 // maxMaskPPEM is the largest text size, in pixels per em, drawn from masks; larger
 // glyphs are filled as outlines, so one huge glyph never sits in the cache.
 const maxMaskPPEM = 128
 
-// maskKey names a glyph mask: the glyph at ppem pixels per em with its pen at
-// (fx, fy)/subpixel pixels right of and below a pixel corner.
+// maskKey names a glyph mask: glyph gid of font at ppem pixels per em with its
+// pen at (fx, fy)/subpixel pixels right of and below a pixel corner.
 type maskKey struct {
+	font   *outlineFont
 	gid    uint16
 	ppem   float64
 	fx, fy uint8
@@ -44,29 +52,58 @@ type glyphMask struct {
 	cov          []uint16
 }
 
+// maskCache holds the glyph masks of every font, within maxMaskBytes: when a new
+// mask would pass the bound, the cache starts over. Masks are never modified once
+// made, so one handed out stays valid after that.
+type maskCache struct {
+	mu    sync.Mutex
+	masks map[maskKey]*glyphMask
+	bytes int // about the memory the masks take
+}
+
+var glyphMasks maskCache
+
+func (c *maskCache) get(key maskKey) (*glyphMask, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m, ok := c.masks[key]
+	return m, ok
+}
+
+func (c *maskCache) put(key maskKey, m *glyphMask) {
+	size := maskOverhead
+	if m != nil {
+		size += 2 * cap(m.cov)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.masks[key]; ok {
+		return // drawn meanwhile by another picture
+	}
+	if c.masks == nil || c.bytes+size > maxMaskBytes {
+		c.masks, c.bytes = map[maskKey]*glyphMask{}, 0
+	}
+	c.masks[key] = m
+	c.bytes += size
+}
+
+// size is about the memory the cached masks take.
+func (c *maskCache) size() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.bytes
+}
+
 // glyphMask returns the mask of glyph gid at ppem pixels per em and pen offset
 // (fx, fy)/subpixel; nil when the glyph draws nothing.
 func (f *outlineFont) glyphMask(gid uint16, ppem float64, fx, fy uint8) *glyphMask {
-	key := maskKey{gid, ppem, fx, fy}
-	f.mu.Lock()
-	m, ok := f.masks[key]
-	f.mu.Unlock()
-	if ok {
+	key := maskKey{f, gid, ppem, fx, fy}
+	if m, ok := glyphMasks.get(key); ok {
 		return m
 	}
 	// a tenth of a pixel, as the rasterizer would flatten it
-	m = rasterizeGlyph(f.flatOutline(gid, canvas.PixelTolerance/ppem), ppem, float64(fx)/subpixel, float64(fy)/subpixel)
-	size := 64
-	if m != nil {
-		size += 2 * len(m.cov)
-	}
-	f.mu.Lock()
-	if f.masks == nil || f.maskBytes+size > maxMaskBytes {
-		f.masks, f.maskBytes = map[maskKey]*glyphMask{}, 0
-	}
-	f.masks[key] = m
-	f.maskBytes += size
-	f.mu.Unlock()
+	m := rasterizeGlyph(f.flatOutline(gid, canvas.PixelTolerance/ppem), ppem, float64(fx)/subpixel, float64(fy)/subpixel)
+	glyphMasks.put(key, m)
 	return m
 }
 

@@ -2,6 +2,7 @@ package render
 
 import (
 	"image"
+	"runtime"
 	"testing"
 )
 
@@ -104,5 +105,48 @@ func TestGlyphMaskCache(t *testing.T) {
 	}
 	if m := f.glyphMask(f.has(' '), 24, 0, 0); m != nil {
 		t.Errorf("a space has a mask of %dx%d", m.w, m.h)
+	}
+}
+
+// TestGlyphMaskCacheBound draws masks of many positions from every outline font
+// of the fallback chain, more than the cache may hold, and wants the memory they
+// keep within maxMaskBytes for all fonts together: a long-running service draws
+// maps of every size, and each font filling a budget of its own would keep many
+// times that.
+func TestGlyphMaskCacheBound(t *testing.T) {
+	fs := sharedFonts()
+	var fonts []*outlineFont
+	for _, f := range append(append(fs.goFonts[:], fs.cjk[:]...), fs.symbol[:]...) {
+		if f != nil {
+			fonts = append(fonts, f)
+		}
+	}
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	// 'W' at 120 pixels per em is about 30 KB a mask: 160 positions a font make
+	// about 5 MB, several fonts several times the budget
+	drawn := 0
+	for _, f := range fonts {
+		gid := f.has('W')
+		if gid == 0 {
+			continue
+		}
+		for p := 0; p < 160; p++ {
+			if f.glyphMask(gid, 120, uint8(p%64), uint8(p/64*21)) != nil {
+				drawn++
+			}
+		}
+	}
+	if drawn < 4*160 {
+		t.Fatalf("only %d masks drawn", drawn)
+	}
+	if n := glyphMasks.size(); n > maxMaskBytes {
+		t.Errorf("the cache counts %d bytes, more than %d", n, maxMaskBytes)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if grown := int64(after.HeapAlloc) - int64(before.HeapAlloc); grown > maxMaskBytes*5/4 {
+		t.Errorf("the heap grew by %d MB drawing masks, the cache may keep %d MB", grown>>20, maxMaskBytes>>20)
 	}
 }

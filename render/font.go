@@ -70,9 +70,6 @@ type outlineFont struct {
 	mu     sync.Mutex
 	glyphs map[uint16]*canvas.Path
 	flat   map[flatKey]*canvas.Path
-	masks  map[maskKey]*glyphMask // see glyphMask
-	// maskBytes is about the memory the masks take
-	maskBytes int
 }
 
 // flatKey names a glyph outline flattened to lines within tol em.
