@@ -1,9 +1,19 @@
 package render
 
-import "sync"
+import (
+	"cmp"
+	"slices"
+	"sync"
+	"unsafe"
+)
 
 // arenaChunk is how many values an arena takes from memory at a time.
 const arenaChunk = 1 << 15
+
+// arenaKeepBytes bounds the memory an arena keeps from one picture to the next:
+// a map of 500 checks carves about 11 MB of outlines, one of 5000 ten times that,
+// and a monitor must not keep the largest picture it ever drew.
+const arenaKeepBytes = 4 << 20
 
 // arena hands out slices carved from large chunks that are kept from one picture
 // to the next: the outlines and masks of a picture are a megabyte or more, and
@@ -45,7 +55,8 @@ func (a *arena[T]) alloc(n int) []T {
 	return s
 }
 
-// reset makes every chunk free again; slices handed out before must not be used.
+// reset makes every chunk free again, keeping the smallest up to arenaKeepBytes;
+// slices handed out before must not be used.
 func (a *arena[T]) reset() {
 	if cap(a.cur) > 0 {
 		a.spare = append(a.spare, a.cur[:0])
@@ -53,7 +64,32 @@ func (a *arena[T]) reset() {
 	for _, c := range a.used {
 		a.spare = append(a.spare, c[:0])
 	}
+	clear(a.used)
 	a.cur, a.used = nil, a.used[:0]
+	slices.SortFunc(a.spare, func(x, y []T) int { return cmp.Compare(cap(x), cap(y)) })
+	var zero T
+	kept, size := 0, int(unsafe.Sizeof(zero))
+	for i, c := range a.spare {
+		if kept+cap(c)*size > arenaKeepBytes {
+			clear(a.spare[i:])
+			a.spare = a.spare[:i]
+			break
+		}
+		kept += cap(c) * size
+	}
+}
+
+// kept is how many bytes of chunks the arena holds.
+func (a *arena[T]) kept() int {
+	var zero T
+	n := cap(a.cur)
+	for _, c := range a.used {
+		n += cap(c)
+	}
+	for _, c := range a.spare {
+		n += cap(c)
+	}
+	return n * int(unsafe.Sizeof(zero))
 }
 
 // rasterScratch is the memory of one picture's raster ops.

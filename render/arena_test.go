@@ -42,3 +42,63 @@ func TestArena(t *testing.T) {
 		t.Errorf("nil arena gave %d values", len(s))
 	}
 }
+
+// TestArenaKeepsBounded: after a picture that carved far more than arenaKeepBytes,
+// in ordinary chunks and in oversized ones, reset keeps no more than that, and
+// keeps ordinary chunks first, which serve most requests; a picture within the
+// bound keeps all it carved.
+func TestArenaKeepsBounded(t *testing.T) {
+	const values = arenaKeepBytes / 8 // float64s within the bound
+	for _, tc := range []struct {
+		name   string
+		sizes  []int // values requested, in order
+		chunks int   // ordinary chunks kept
+	}{
+		{"many ordinary chunks", repeat(arenaChunk/2+1, 6*values/arenaChunk), values / arenaChunk},
+		{"one huge slice", []int{2 * values}, 0},
+		{"huge, then ordinary", append([]int{values / 2}, repeat(arenaChunk, 2*values/arenaChunk)...), values / arenaChunk},
+		{"a small picture", repeat(100, 10), 1},
+		{"within the bound", repeat(arenaChunk, values/arenaChunk), values / arenaChunk},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var a arena[float64]
+			for _, n := range tc.sizes {
+				a.alloc(n)
+			}
+			carved := a.kept()
+			a.reset()
+			kept := a.kept()
+			if kept > arenaKeepBytes {
+				t.Errorf("kept %d bytes of %d carved, more than %d", kept, carved, arenaKeepBytes)
+			}
+			if carved <= arenaKeepBytes && kept != carved {
+				t.Errorf("kept %d bytes of a picture's %d", kept, carved)
+			}
+			ordinary := 0
+			for _, c := range a.spare {
+				if cap(c) == arenaChunk {
+					ordinary++
+				}
+			}
+			if ordinary != tc.chunks {
+				t.Errorf("kept %d ordinary chunks, want %d", ordinary, tc.chunks)
+			}
+			// the next picture still gets what it asks for, zeroed
+			for _, n := range tc.sizes {
+				s := a.alloc(n)
+				if len(s) != n || s[n-1] != 0 {
+					t.Fatalf("alloc(%d) gave %d values", n, len(s))
+				}
+				s[n-1] = 1
+			}
+		})
+	}
+}
+
+func repeat(n, times int) []int {
+	s := make([]int, times)
+	for i := range s {
+		s[i] = n
+	}
+	return s
+}
