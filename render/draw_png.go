@@ -45,11 +45,19 @@ func encodeOpaquePNG(w io.Writer, width, height int, bg color.RGBA, paint paintF
 		n     int64
 	}
 	out := make([]piece, pieces)
+	errs := make([]error, pieces)
 	var wg sync.WaitGroup
 	for k := 0; k < pieces; k++ {
 		wg.Add(1)
 		go func(k int) {
 			defer wg.Done()
+			// A panic here would end the process, past any recover of the caller's:
+			// it becomes the picture's error, and the worker is dropped.
+			defer func() {
+				if r := recover(); r != nil {
+					errs[k] = fmt.Errorf("encode png: rows from %d: panic: %v", strips*k/pieces*bandRows, r)
+				}
+			}()
 			s0, y1 := strips*k/pieces*bandRows, min(height, strips*(k+1)/pieces*bandRows)
 			wk := getPNGWorker(width)
 			d := &wk.d
@@ -128,9 +136,16 @@ func encodeOpaquePNG(w io.Writer, width, height int, bg color.RGBA, paint paintF
 	wg.Wait()
 	defer func() {
 		for _, pc := range out {
-			pngWorkers.Put(pc.w)
+			if pc.w != nil {
+				putPNGWorker(pc.w)
+			}
 		}
 	}()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
 	// zlib header (deflate, 32K window, fastest), the pieces, the checksum
 	stream := [][]byte{{0x78, 0x01}}
 	sum := uint32(1)
@@ -183,8 +198,8 @@ type pngWorker struct {
 var pngWorkers = sync.Pool{New: func() any { return &pngWorker{} }}
 
 // getPNGWorker returns a worker for pictures width pixels wide, with an empty
-// deflater; the strip and prev hold whatever they held. Put it back into pngWorkers
-// when done with its output.
+// deflater; the strip and prev hold whatever they held. Put it back with
+// putPNGWorker when done with its output.
 func getPNGWorker(width int) *pngWorker {
 	w := pngWorkers.Get().(*pngWorker)
 	r := image.Rect(0, 0, width, bandMargin+bandRows)
@@ -199,6 +214,29 @@ func getPNGWorker(width int) *pngWorker {
 	w.prev = w.prev[:4*width]
 	w.d.reset()
 	return w
+}
+
+// workerKeepBytes bounds each buffer a worker keeps for the next picture: the
+// strip of a picture 4000 pixels wide, or a piece compressing to 2 MB. Larger
+// ones, from the rare widest pictures, are made again when needed, rather than
+// kept for as long as the process runs.
+const workerKeepBytes = 2 << 20
+
+// putPNGWorker puts w back into pngWorkers without its oversized buffers.
+func putPNGWorker(w *pngWorker) {
+	if w.band != nil && cap(w.band.Pix) > workerKeepBytes {
+		w.band = nil
+	}
+	if cap(w.prev) > workerKeepBytes {
+		w.prev = nil
+	}
+	if cap(w.d.out) > workerKeepBytes {
+		w.d.out = nil
+	}
+	if cap(w.d.hist) > workerKeepBytes {
+		w.d.hist = nil
+	}
+	pngWorkers.Put(w)
 }
 
 // writeChunks writes the concatenated parts as chunks of type typ of up to limit

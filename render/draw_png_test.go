@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -218,5 +219,66 @@ func TestUpRowSpans(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestEncodeOpaquePNGPanicIsError: a strip whose drawing panics makes the
+// picture's error, as the caller's recover would, instead of ending the process
+// from a goroutine of the encoder; the next picture is drawn as usual.
+func TestEncodeOpaquePNGPanicIsError(t *testing.T) {
+	for _, bad := range []int{0, 3, 7} {
+		paint := func(dst *image.RGBA, y0 int) {
+			if y0+bandMargin == bad*bandRows {
+				var ops []rasterOp
+				_ = ops[y0] // out of range
+			}
+		}
+		var buf bytes.Buffer
+		err := encodeOpaquePNG(&buf, 40, 8*bandRows, color.RGBA{255, 255, 255, 255}, paint)
+		if err == nil || !strings.Contains(err.Error(), "panic") {
+			t.Errorf("strip %d panicking: error %v", bad, err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := encodeOpaquePNG(&buf, 40, 8*bandRows, color.RGBA{1, 2, 3, 255}, func(*image.RGBA, int) {}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := png.Decode(&buf); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPNGWorkerKeepsBounded: a worker goes back into the pool without the buffers
+// of a picture wider or larger than workerKeepBytes, and with those of an
+// ordinary one.
+func TestPNGWorkerKeepsBounded(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		width    int
+		out      int
+		keepBand bool
+		keepOut  bool
+	}{
+		{"ordinary", 2000, 300 << 10, true, true},
+		{"widest", 9998, 300 << 10, false, true},
+		{"large output", 1000, 3 << 20, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := &pngWorker{}
+			w.band = image.NewRGBA(image.Rect(0, 0, tc.width, bandMargin+bandRows))
+			w.prev = make([]byte, 4*tc.width)
+			w.d.out = make([]byte, 0, tc.out)
+			putPNGWorker(w)
+			if (w.band != nil) != tc.keepBand || (w.d.out != nil) != tc.keepOut {
+				t.Errorf("kept band %v, output %v; want %v, %v", w.band != nil, w.d.out != nil, tc.keepBand, tc.keepOut)
+			}
+			kept := cap(w.prev) + cap(w.d.out) + cap(w.d.hist)
+			if w.band != nil {
+				kept += cap(w.band.Pix)
+			}
+			if kept > 3*workerKeepBytes {
+				t.Errorf("kept %d bytes", kept)
+			}
+		})
 	}
 }
