@@ -5,6 +5,7 @@ import (
 	"errors"
 	"image"
 	"image/color"
+	"image/png"
 	"log/slog"
 	"os"
 	"regexp"
@@ -430,6 +431,31 @@ func FuzzRenderSVG(f *testing.F) {
 		out, err := RenderSVG(src, map[string]NodeStatus{"a": {Status: "ok", Lines: []string{"1 ms"}}})
 		if err == nil && !bytes.HasPrefix(out, []byte("<svg")) {
 			t.Fatalf("not an svg: %q", out)
+		}
+	})
+}
+
+// FuzzRenderPNG draws any source as PNG: it must not panic, and what it writes
+// must decode, with the size of the scene.
+func FuzzRenderPNG(f *testing.F) {
+	for _, s := range []string{"[a]->[b]", "[<frame> h|[a]-->[b]]", "#zoom: 10\n#fontSize: 200\n[W]",
+		"#zoom: 0.1\n[a]", "[数据库]->[שלום]\n[مرحبا]", "[🐳 docker]", "#.u: title=underline\n[<u> x]", "#lineWidth: 0\n[a]-[b]"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		if len(src) > 500 {
+			return
+		}
+		out, err := RenderPNG(src, map[string]NodeStatus{"a": {Status: "error", Lines: []string{"timeout"}}})
+		if err != nil {
+			return
+		}
+		img, err := png.Decode(bytes.NewReader(out))
+		if err != nil {
+			t.Fatalf("png does not decode: %v", err)
+		}
+		if b := img.Bounds(); b.Dx() < 1 || b.Dy() < 1 || b.Dx()+b.Dy() > maxPNGSum {
+			t.Fatalf("png of %v", b)
 		}
 	})
 }
