@@ -22,7 +22,7 @@ import (
 const subpixel = 64
 
 // maxMaskBytes bounds the memory of the mask cache, all fonts of the fallback
-// chain together, as maxFlatGlyphs does their outlines: a long-running service
+// chain together, as maxOutlineBytes does their outlines: a long-running service
 // draws maps of many sizes, and every size and sub-pixel position makes new masks.
 // A glyph of 12 pt text at 2 pixels per unit takes about 600 bytes; a map of 500
 // checks draws about a megabyte of them.

@@ -61,33 +61,40 @@ const (
 	styleItalic  fontStyle = 2
 )
 
-// outlineFont is one vector font with a cache of glyph outlines in em units.
+// outlineFont is one vector font; its glyph outlines are cached in glyphOutlines.
 type outlineFont struct {
 	name string
 	sfnt *font.SFNT
 	upem float64
-
-	mu     sync.Mutex
-	glyphs map[uint16]*canvas.Path
-	flat   map[flatKey]*canvas.Path
 }
 
-// flatKey names a glyph outline flattened to lines within tol em.
-type flatKey struct {
-	gid uint16
-	tol float64
+// outlineKey names a glyph outline of font in em units, flattened to lines within
+// tol em; tol 0 is the outline as the font has it.
+type outlineKey struct {
+	font *outlineFont
+	gid  uint16
+	tol  float64
 }
 
-// maxFlatGlyphs bounds the flattened-outline cache: every picture scale makes new
-// entries, and a long-running service draws maps of many sizes.
-const maxFlatGlyphs = 20000
+// maxOutlineBytes bounds the memory of the outline cache, all fonts together:
+// every picture scale makes new flattened outlines, and over months a service
+// meets many distinct glyphs (Noto CJK has 65,000). A flattened glyph of text
+// takes 0.5 to 3 KB, a complex CJK one up to 16 KB at 512 pixels per em; a map
+// of 500 checks draws a few hundred of them.
+const maxOutlineBytes = 8 << 20
+
+// outlineOverhead is about what a cached outline takes besides its points: the
+// Path, its map entry and the rounding of its allocation.
+const outlineOverhead = 96
+
+var glyphOutlines = byteCache[outlineKey, *canvas.Path]{budget: maxOutlineBytes}
 
 func parseOutlineFont(name string, b []byte, index int) (*outlineFont, error) {
 	sfnt, err := font.ParseFont(b, index)
 	if err != nil {
 		return nil, fmt.Errorf("font %s: %w", name, err)
 	}
-	return &outlineFont{name: name, sfnt: sfnt, upem: float64(sfnt.Head.UnitsPerEm), glyphs: map[uint16]*canvas.Path{}, flat: map[flatKey]*canvas.Path{}}, nil
+	return &outlineFont{name: name, sfnt: sfnt, upem: float64(sfnt.Head.UnitsPerEm)}, nil
 }
 
 func (f *outlineFont) has(r rune) uint16 { return f.sfnt.GlyphIndex(r) }
@@ -97,19 +104,21 @@ func (f *outlineFont) advance(gid uint16) float64 {
 	return float64(f.sfnt.GlyphAdvance(gid)) / f.upem
 }
 
+func cacheOutline(key outlineKey, p *canvas.Path) *canvas.Path {
+	return glyphOutlines.put(key, p, outlineOverhead+8*cap(p.Data()))
+}
+
 // outline returns the glyph outline in em units, y up; callers must not modify it.
 func (f *outlineFont) outline(gid uint16) *canvas.Path {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if p, ok := f.glyphs[gid]; ok {
+	key := outlineKey{f, gid, 0}
+	if p, ok := glyphOutlines.get(key); ok {
 		return p
 	}
 	p := &canvas.Path{}
 	if err := f.sfnt.GlyphPath(p, gid, 0, 0, 0, 1/f.upem, font.NoHinting); err != nil {
 		p = &canvas.Path{}
 	}
-	f.glyphs[gid] = p
-	return p
+	return cacheOutline(key, p)
 }
 
 // flatOutline is the glyph outline in em units flattened to lines no further than
@@ -118,21 +127,11 @@ func (f *outlineFont) outline(gid uint16) *canvas.Path {
 // would flatten with the same tolerance, so the pixels are the same. Callers must
 // not modify it.
 func (f *outlineFont) flatOutline(gid uint16, tol float64) *canvas.Path {
-	key := flatKey{gid, tol}
-	f.mu.Lock()
-	p, ok := f.flat[key]
-	f.mu.Unlock()
-	if ok {
+	key := outlineKey{f, gid, tol}
+	if p, ok := glyphOutlines.get(key); ok {
 		return p
 	}
-	p = f.outline(gid).Flatten(tol)
-	f.mu.Lock()
-	if len(f.flat) >= maxFlatGlyphs {
-		clear(f.flat)
-	}
-	f.flat[key] = p
-	f.mu.Unlock()
-	return p
+	return cacheOutline(key, f.outline(gid).Flatten(tol))
 }
 
 // emojiFont draws colour emoji from the PNG strikes of a CBDT/sbix font.
@@ -140,16 +139,35 @@ type emojiFont struct {
 	face *gotext.Face
 	upem float64
 
-	mu     sync.Mutex
-	images map[gotext.GID]*image.RGBA
+	// mu serializes reading bitmaps: a Face is not safe for concurrent use.
+	mu sync.Mutex
+	// drawable tells which glyphs have a bitmap, so choosing a font for a rune
+	// needs no decoding once the bitmap has left the cache. It holds at most
+	// one bool per glyph of the font.
+	drawable map[gotext.GID]bool
 }
+
+// emojiKey names the decoded bitmap of glyph gid of font.
+type emojiKey struct {
+	font *emojiFont
+	gid  gotext.GID
+}
+
+// maxEmojiBytes bounds the memory of decoded emoji bitmaps. Noto's are 136×128,
+// about 70 KB decoded, so this keeps about 115 of them, more than a map shows.
+const maxEmojiBytes = 8 << 20
+
+// emojiOverhead is about what a cached bitmap takes besides its pixels.
+const emojiOverhead = 128
+
+var emojiImages = byteCache[emojiKey, *image.RGBA]{budget: maxEmojiBytes}
 
 func parseEmojiFont(b []byte) (*emojiFont, error) {
 	face, err := gotext.ParseTTF(bytes.NewReader(b))
 	if err != nil {
 		return nil, fmt.Errorf("emoji font: %w", err)
 	}
-	return &emojiFont{face: face, upem: float64(face.Upem()), images: map[gotext.GID]*image.RGBA{}}, nil
+	return &emojiFont{face: face, upem: float64(face.Upem()), drawable: map[gotext.GID]bool{}}, nil
 }
 
 func (e *emojiFont) glyph(r rune) (gotext.GID, bool) {
@@ -160,11 +178,27 @@ func (e *emojiFont) advance(gid gotext.GID) float64 {
 	return float64(e.face.HorizontalAdvance(gid)) / e.upem
 }
 
-// image returns the decoded bitmap of a glyph, nil when it has none.
-func (e *emojiFont) image(gid gotext.GID) *image.RGBA {
+// hasImage tells whether a glyph has a bitmap that decodes.
+func (e *emojiFont) hasImage(gid gotext.GID) bool {
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	if img, ok := e.images[gid]; ok {
+	ok, known := e.drawable[gid]
+	e.mu.Unlock()
+	if known {
+		return ok
+	}
+	return e.image(gid) != nil
+}
+
+// image returns the decoded bitmap of a glyph, nil when it has none; callers must
+// not modify it.
+func (e *emojiFont) image(gid gotext.GID) *image.RGBA {
+	key := emojiKey{e, gid}
+	if img, ok := emojiImages.get(key); ok {
+		return img
+	}
+	e.mu.Lock()
+	if img, ok := emojiImages.get(key); ok { // decoded meanwhile by another picture
+		e.mu.Unlock()
 		return img
 	}
 	var out *image.RGBA
@@ -174,8 +208,13 @@ func (e *emojiFont) image(gid gotext.GID) *image.RGBA {
 			draw.Draw(out, out.Bounds(), img, img.Bounds().Min, draw.Src)
 		}
 	}
-	e.images[gid] = out
-	return out
+	e.drawable[gid] = out != nil
+	e.mu.Unlock()
+	size := emojiOverhead
+	if out != nil {
+		size += cap(out.Pix)
+	}
+	return emojiImages.put(key, out, size)
 }
 
 // fontSet is the fallback chain: Go fonts (Latin, Cyrillic, Greek), Noto CJK, colour
@@ -314,7 +353,7 @@ func (fs *fontSet) shape(s string, st fontStyle) ([]glyph, float64) {
 func (fs *fontSet) pick(r, next rune, st fontStyle) (glyph, bool) {
 	wantEmoji := fs.emoji != nil && (next == 0xFE0F || (isEmojiRune(r) && next != 0xFE0E))
 	if wantEmoji {
-		if gid, ok := fs.emoji.glyph(r); ok && fs.emoji.image(gid) != nil {
+		if gid, ok := fs.emoji.glyph(r); ok && fs.emoji.hasImage(gid) {
 			return glyph{emoji: gid, adv: fs.emoji.advance(gid), scale: 1}, true
 		}
 	}
@@ -335,7 +374,7 @@ func (fs *fontSet) pick(r, next rune, st fontStyle) (glyph, bool) {
 		}
 	}
 	if fs.emoji != nil {
-		if gid, ok := fs.emoji.glyph(r); ok && fs.emoji.image(gid) != nil {
+		if gid, ok := fs.emoji.glyph(r); ok && fs.emoji.hasImage(gid) {
 			return glyph{emoji: gid, adv: fs.emoji.advance(gid), scale: 1}, true
 		}
 	}
