@@ -89,7 +89,8 @@ func rssBytes() int64 {
 // extraction on) against one local server. One op is one executed check. Reported:
 // cpu-µs/check (the engine process's CPU from getrusage), server-cpu-µs/check (the target
 // server's, in its own process so that it is not counted as the engine's),
-// B/check (bytes allocated), rss-MB (resident set with 10,000 checks scheduled) and checks/s.
+// B/check (bytes allocated), rss-MB (resident set with 10,000 checks scheduled), checks/s,
+// live-heap-MB and stacks-MB (after a GC at the end of the window).
 func BenchmarkEngine10kHTTP(b *testing.B) {
 	const checks = 10000
 	// 10s keeps the demand (1,000 checks/s) under what a shared 2-core machine can serve, so
@@ -224,8 +225,9 @@ func BenchmarkHTTPFloor(b *testing.B) {
 }
 
 // BenchmarkSchedulerFloor is the other reference for BenchmarkEngine10kHTTP: 10,000 gocron
-// jobs at the same interval and on the same grid as the engine's, whose task only counts, so cpu-µs/run is what one
-// gocron tick costs before the engine does anything (the engine keeps one job per check).
+// jobs at the same interval and on the same grid as the engine's, whose task only counts,
+// so cpu-µs/run is what one gocron tick costs before the engine does anything (the engine
+// keeps one job per check).
 func BenchmarkSchedulerFloor(b *testing.B) {
 	const jobs = 10000
 	const interval = 10 * time.Second
