@@ -74,7 +74,8 @@ type CheckView struct {
 //
 // Scheduling: one gocron job per check at its interval. The first run of a check is offset
 // by a fixed jitter derived from its name, within min(interval, 30s), so a start (or a
-// restart) spreads the load yet every check has run within 30 seconds. A job's tick never
+// restart) spreads the load yet every check has run within 30 seconds; runs fall on a grid
+// of whole seconds (gridStep) so that checks due together share a wake-up. A job's tick never
 // blocks: the check runs in the tick's goroutine when a concurrency slot is free and nothing
 // waits, otherwise it is queued (at most once) for a pool of Concurrency workers. Runs of one
 // check never overlap (a tick that finds its check running is skipped). Each run has its
