@@ -3,10 +3,9 @@ package render
 import "sync"
 
 // byteCache is a map kept within a byte budget: when a new entry would pass it,
-// the map starts over, as the mask cache does. Starting over costs nothing on
-// hits, which are most lookups, and the entries a picture needs come back on its
-// next drawing. Entries are never modified once made, so one handed out stays
-// valid after that.
+// the map starts over. Starting over costs nothing on hits, which are most
+// lookups, and the entries a picture needs come back on its next drawing.
+// Entries are never modified once made, so one handed out stays valid after that.
 type byteCache[K comparable, V any] struct {
 	budget int
 

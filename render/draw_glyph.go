@@ -4,7 +4,6 @@ import (
 	"image"
 	"image/color"
 	"math"
-	"sync"
 
 	"github.com/srwiley/scanx"
 	"github.com/tdewolff/canvas"
@@ -52,47 +51,8 @@ type glyphMask struct {
 	cov          []uint16
 }
 
-// maskCache holds the glyph masks of every font, within maxMaskBytes: when a new
-// mask would pass the bound, the cache starts over. Masks are never modified once
-// made, so one handed out stays valid after that.
-type maskCache struct {
-	mu    sync.Mutex
-	masks map[maskKey]*glyphMask
-	bytes int // about the memory the masks take
-}
-
-var glyphMasks maskCache
-
-func (c *maskCache) get(key maskKey) (*glyphMask, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	m, ok := c.masks[key]
-	return m, ok
-}
-
-func (c *maskCache) put(key maskKey, m *glyphMask) {
-	size := maskOverhead
-	if m != nil {
-		size += 2 * cap(m.cov)
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.masks[key]; ok {
-		return // drawn meanwhile by another picture
-	}
-	if c.masks == nil || c.bytes+size > maxMaskBytes {
-		c.masks, c.bytes = map[maskKey]*glyphMask{}, 0
-	}
-	c.masks[key] = m
-	c.bytes += size
-}
-
-// size is about the memory the cached masks take.
-func (c *maskCache) size() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.bytes
-}
+// glyphMasks holds the glyph masks of every font, within maxMaskBytes.
+var glyphMasks = byteCache[maskKey, *glyphMask]{budget: maxMaskBytes}
 
 // glyphMask returns the mask of glyph gid at ppem pixels per em and pen offset
 // (fx, fy)/subpixel; nil when the glyph draws nothing.
@@ -103,8 +63,11 @@ func (f *outlineFont) glyphMask(gid uint16, ppem float64, fx, fy uint8) *glyphMa
 	}
 	// a tenth of a pixel, as the rasterizer would flatten it
 	m := rasterizeGlyph(f.flatOutline(gid, canvas.PixelTolerance/ppem), ppem, float64(fx)/subpixel, float64(fy)/subpixel)
-	glyphMasks.put(key, m)
-	return m
+	size := maskOverhead
+	if m != nil {
+		size += 2 * cap(m.cov)
+	}
+	return glyphMasks.put(key, m, size)
 }
 
 // rasterizeGlyph fills the flattened outline p (em units, y up) scaled to ppem
