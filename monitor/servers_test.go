@@ -362,6 +362,17 @@ func mariaStart(mariadbd, install string) error {
 	defer db.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	// The TCP port can open before the unix socket: poll until a session opens there.
+	for {
+		err := db.PingContext(ctx)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("mariadb socket not ready: %w\n%s", err, tail(logPath))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	for _, q := range []string{
 		"CREATE DATABASE app",
 		"CREATE TABLE app.items (id INT PRIMARY KEY, name VARCHAR(40))",
