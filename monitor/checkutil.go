@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"regexp"
 	"strconv"
 	"strings"
@@ -68,6 +69,29 @@ func timedOut(ctx context.Context, err error, start time.Time) (string, bool) {
 		return fmt.Sprintf("timed out after %s", fmtAge(time.Since(start).Round(time.Millisecond))), true
 	}
 	return "", false
+}
+
+// driverReason turns a database driver's error into one line without secrets, prefixed
+// with kind: a timeout, then what the driver itself reports (specific, may be nil), then
+// an unreachable address, then the error's text.
+func driverReason(ctx context.Context, kind string, err error, start time.Time, secrets []string, specific func(error) (string, bool)) string {
+	if r, ok := timedOut(ctx, err, start); ok {
+		return kind + ": " + r
+	}
+	if specific != nil {
+		if r, ok := specific(err); ok {
+			return redact(kind+": "+r, secrets...)
+		}
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) {
+		addr := ""
+		if opErr.Addr != nil {
+			addr = " " + opErr.Addr.String()
+		}
+		return redact(fmt.Sprintf("%s: cannot reach%s: %v", kind, addr, opErr.Err), secrets...)
+	}
+	return redact(kind+": "+err.Error(), secrets...)
 }
 
 func isNetTimeout(err error) bool {

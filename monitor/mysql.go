@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -139,20 +138,11 @@ func mysqlFacts(ctx context.Context, conn *sql.Conn, out *Outcome, log *RunLog, 
 
 // mysqlReason turns a driver error into one line without the password.
 func mysqlReason(ctx context.Context, err error, start time.Time, secrets []string) string {
-	if r, ok := timedOut(ctx, err, start); ok {
-		return "mysql: " + r
-	}
-	var myErr *mysql.MySQLError
-	if errors.As(err, &myErr) {
-		return redact(fmt.Sprintf("mysql: %s (error %d)", myErr.Message, myErr.Number), secrets...)
-	}
-	var opErr *net.OpError
-	if errors.As(err, &opErr) {
-		addr := ""
-		if opErr.Addr != nil {
-			addr = " " + opErr.Addr.String()
+	return driverReason(ctx, "mysql", err, start, secrets, func(err error) (string, bool) {
+		var myErr *mysql.MySQLError
+		if errors.As(err, &myErr) {
+			return fmt.Sprintf("%s (error %d)", myErr.Message, myErr.Number), true
 		}
-		return redact(fmt.Sprintf("mysql: cannot reach%s: %v", addr, opErr.Err), secrets...)
-	}
-	return redact("mysql: "+err.Error(), secrets...)
+		return "", false
+	})
 }

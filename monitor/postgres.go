@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -177,16 +176,11 @@ func pgFacts(ctx context.Context, conn *pgx.Conn, out *Outcome, log *RunLog, sec
 
 // pgReason turns a pgx error into one line without the password.
 func pgReason(ctx context.Context, err error, start time.Time, secrets []string) string {
-	if r, ok := timedOut(ctx, err, start); ok {
-		return "postgres: " + r
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		return redact(fmt.Sprintf("postgres: %s (SQLSTATE %s)", pgErr.Message, pgErr.Code), secrets...)
-	}
-	var opErr *net.OpError
-	if errors.As(err, &opErr) {
-		return redact(fmt.Sprintf("postgres: cannot reach %s: %v", opErr.Addr, opErr.Err), secrets...)
-	}
-	return redact("postgres: "+err.Error(), secrets...)
+	return driverReason(ctx, "postgres", err, start, secrets, func(err error) (string, bool) {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) {
+			return fmt.Sprintf("%s (SQLSTATE %s)", pgErr.Message, pgErr.Code), true
+		}
+		return "", false
+	})
 }

@@ -112,16 +112,5 @@ func redisInfoFacts(info string, out *Outcome) {
 }
 
 func redisReason(ctx context.Context, err error, start time.Time, secrets []string) string {
-	if r, ok := timedOut(ctx, err, start); ok {
-		return "redis: " + r
-	}
-	var opErr *net.OpError
-	if errors.As(err, &opErr) {
-		addr := ""
-		if opErr.Addr != nil {
-			addr = " " + opErr.Addr.String()
-		}
-		return redact(fmt.Sprintf("redis: cannot reach%s: %v", addr, opErr.Err), secrets...)
-	}
-	return redact("redis: "+err.Error(), secrets...)
+	return driverReason(ctx, "redis", err, start, secrets, nil)
 }
