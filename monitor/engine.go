@@ -76,8 +76,9 @@ type CheckView struct {
 // by a fixed jitter derived from its name, within min(interval, 30s), so a start (or a
 // restart) spreads the load yet every check has run within 30 seconds; runs fall on a grid
 // of whole seconds (gridStep) so that checks due together share a wake-up. A job's tick never
-// blocks: the check runs in the tick's goroutine when a concurrency slot is free and nothing
-// waits, otherwise it is queued (at most once) for a pool of Concurrency workers. Runs of one
+// blocks: it queues the check (at most once) for a pool of Concurrency long-lived workers.
+// (Running it in the tick's own goroutine would spare the hand-off, but that goroutine is new
+// and small: growing its stack on every run costs more.) Runs of one
 // check never overlap (a tick that finds its check running is skipped). Each run has its
 // check's timeout; a probe that overstays it by 2s gives its slot back to the other checks.
 type Engine struct {
@@ -510,21 +511,6 @@ func (e *Engine) enqueue(name string) {
 	skip := !ok || e.stopped || ent.state.Paused
 	e.mu.RUnlock()
 	if skip {
-		return
-	}
-	// Fast path: nothing waits and a slot is free, so run here, in the job's own goroutine,
-	// and spare a hand-off to a worker.
-	if e.queue.empty() && len(e.sem) < cap(e.sem) {
-		if _, err := e.begin(name); err != nil {
-			return
-		}
-		select {
-		case ent.run <- struct{}{}:
-			_, _ = e.execute(e.runCtx, ent, nil)
-			<-ent.run
-		default: // running already: this tick is covered
-		}
-		e.inflight.Done()
 		return
 	}
 	if !ent.pending.CompareAndSwap(false, true) {
@@ -1169,13 +1155,6 @@ func (q *runQueue) push(ent *entry) {
 		q.cond.Signal()
 	}
 	q.mu.Unlock()
-}
-
-// empty reports whether no check waits.
-func (q *runQueue) empty() bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.head == len(q.items)
 }
 
 // pop waits for a check; nil once the queue is closed.
