@@ -23,7 +23,8 @@ func (l *RunLog) Printf(format string, args ...any) {
 	if l == nil || len(l.lines) >= maxLogLines {
 		return
 	}
-	l.lines = append(l.lines, string(fmt.Appendf(l.stamp(), format, args...)))
+	var buf [96]byte
+	l.lines = append(l.lines, string(fmt.Appendf(l.stamp(buf[:0]), format, args...)))
 }
 
 // add adds one line of ready text: the check path's common lines skip fmt.
@@ -31,20 +32,20 @@ func (l *RunLog) add(parts ...string) {
 	if l == nil || len(l.lines) >= maxLogLines {
 		return
 	}
-	b := l.stamp()
+	var buf [96]byte // most lines fit: one allocation, the string
+	b := l.stamp(buf[:0])
 	for _, p := range parts {
 		b = append(b, p...)
 	}
 	l.lines = append(l.lines, string(b))
 }
 
-// stamp starts a line: "+12ms ".
-func (l *RunLog) stamp() []byte {
+// stamp starts a line in b: "+12ms ".
+func (l *RunLog) stamp(b []byte) []byte {
 	var ms int64
 	if !l.start.IsZero() {
 		ms = time.Since(l.start).Milliseconds()
 	}
-	b := make([]byte, 0, 96)
 	b = append(b, '+')
 	b = strconv.AppendInt(b, ms, 10)
 	return append(b, "ms "...)
