@@ -78,9 +78,9 @@ type CheckView struct {
 // of whole seconds (gridStep) so that checks due together share a wake-up. A job's tick never
 // blocks: it queues the check (at most once) for a pool of Concurrency long-lived workers.
 // (Running it in the tick's own goroutine would spare the hand-off, but that goroutine is new
-// and small: growing its stack on every run costs more.) Runs of one
-// check never overlap (a tick that finds its check running is skipped). Each run has its
-// check's timeout; a probe that overstays it by 2s gives its slot back to the other checks.
+// and small: growing its stack on every run costs more.) Runs of one check never overlap (a
+// tick that finds its check running is skipped). Each run has its check's timeout; a probe
+// that overstays it by 2s gives its slot back to the other checks.
 type Engine struct {
 	log     *slog.Logger
 	now     func() time.Time
